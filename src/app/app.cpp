@@ -1,0 +1,219 @@
+// Entry point of the command line: global flags, the command table, "did you mean", help, and the
+// single top-level catch that turns an Abort into an exit code.
+
+#include <app/app.hpp>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <app/command.hpp>
+#include <core/error.hpp>
+#include <core/strings.hpp>
+
+namespace talgpu {
+
+namespace {
+
+constexpr const char* k_tagline = "declare, configure and prove GPU nodes on Talos Linux";
+
+std::string root_help() {
+  std::string s = fmt::format("talgpu {} - {}\n\n", TALGPU_VERSION, k_tagline);
+  s += "Usage: talgpu [global flags] <command> [args]\n\nCommands:\n";
+  for (const auto& c : command_table()) {
+    s += fmt::format("  {:<12} {}\n", c.name, c.summary);
+  }
+  s += fmt::format("  {:<12} {}\n", "help", "Show help for a command");
+  s += "\nGlobal flags:\n"
+       "  -o, --output FORMAT  text (default), json; sarif for check\n"
+       "      --color WHEN     auto (default: on a TTY without NO_COLOR), always, never\n"
+       "  -v, --verbose        more detail on stderr\n"
+       "  -q, --quiet          only errors\n"
+       "      --version        print the version and exit\n"
+       "  -h, --help           show help\n"
+       "\nExit codes: 0 ok, 1 findings or errors in the inputs, 2 usage error or unreadable input.\n"
+       "Run 'talgpu help <command>' for a command's flags.\n";
+  return s;
+}
+
+std::vector<std::string> command_names() {
+  std::vector<std::string> names;
+  for (const auto& c : command_table()) {
+    names.emplace_back(c.name);
+  }
+  names.emplace_back("help");
+  return names;
+}
+
+// Finds the first word that is not a global flag or its value: the command name.
+std::optional<std::string> find_command_word(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--") {
+      return std::nullopt;
+    }
+    if (a == "-o" || a == "--output" || a == "--color") {
+      ++i;
+      continue;
+    }
+    if (!a.empty() && a[0] == '-') {
+      continue;
+    }
+    return std::string(a);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int app_main(int argc, char** argv) {
+  Context ctx;
+  std::string output = "text";
+  std::string color = "auto";
+  bool verbose_flag = false;
+  bool quiet_flag = false;
+
+  std::optional<std::string> word = find_command_word(argc, argv);
+  if (word && *word == "help") {
+    // `talgpu help [command]`, handled before CLI11 so a command name is a topic, not a command.
+    std::optional<std::string> topic;
+    for (int i = 1; i < argc; ++i) {
+      if (std::string_view(argv[i]) == "help" && i + 1 < argc) {
+        topic = argv[i + 1];
+        break;
+      }
+    }
+    if (!topic) {
+      fmt::print("{}", root_help());
+      return k_exit_ok;
+    }
+    std::vector<std::string> args = {"talgpu", *topic, "--help"};
+    std::vector<char*> ptrs;
+    for (auto& a : args) {
+      ptrs.push_back(a.data());
+    }
+    auto names = command_names();
+    if (std::find(names.begin(), names.end(), *topic) == names.end() || *topic == "help") {
+      if (*topic == "help") {
+        fmt::print("{}", root_help());
+        return k_exit_ok;
+      }
+      fmt::print(stderr, "talgpu: unknown command '{}'{}\n", *topic, did_you_mean(*topic, names));
+      return k_exit_usage;
+    }
+    return app_main(static_cast<int>(ptrs.size()), ptrs.data());
+  }
+  if (word) {
+    auto names = command_names();
+    if (std::find(names.begin(), names.end(), *word) == names.end()) {
+      fmt::print(stderr, "talgpu: unknown command '{}'{}\nRun 'talgpu help' for the list of commands.\n", *word,
+                 did_you_mean(*word, names));
+      return k_exit_usage;
+    }
+  }
+
+  CLI::App root(k_tagline, "talgpu");
+  root.set_help_flag();  // we print our own root help
+  bool help_flag = false;
+  bool version_flag = false;
+  root.add_flag("-h,--help", help_flag);
+  root.add_flag("--version", version_flag);
+  root.add_option("-o,--output", output)->check(CLI::IsMember({"text", "json", "sarif"}));
+  root.add_option("--color", color)->check(CLI::IsMember({"auto", "always", "never"}));
+  root.add_flag("-v,--verbose", verbose_flag);
+  root.add_flag("-q,--quiet", quiet_flag);
+
+  const auto& table = command_table();
+  std::vector<CommandRun> runs(table.size());
+  std::vector<CLI::App*> subs;
+  for (size_t i = 0; i < table.size(); ++i) {
+    CLI::App* sub = root.add_subcommand(table[i].name, table[i].summary);
+    sub->fallthrough();
+    sub->set_help_flag("-h,--help", "Show this help");
+    table[i].setup(*sub, ctx, runs[i]);
+    subs.push_back(sub);
+  }
+
+  try {
+    root.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    // A subcommand's -h/--help.
+    for (CLI::App* sub : root.get_subcommands()) {
+      fmt::print("{}", sub->help("talgpu"));
+      return k_exit_ok;
+    }
+    fmt::print("{}", root_help());
+    return k_exit_ok;
+  } catch (const CLI::ParseError& e) {
+    std::string msg = e.what();
+    fmt::print(stderr, "talgpu: error: {}\n", msg);
+    return k_exit_usage;
+  }
+
+  if (version_flag) {
+    fmt::print("talgpu {}\n", TALGPU_VERSION);
+    return k_exit_ok;
+  }
+  ctx.output = output == "json" ? OutputFormat::json : output == "sarif" ? OutputFormat::sarif : OutputFormat::text;
+  ctx.color_mode = color == "always" ? ColorMode::always : color == "never" ? ColorMode::never : ColorMode::auto_detect;
+  ctx.verbosity = quiet_flag ? -1 : (verbose_flag ? 1 : 0);
+  ctx.color_out = ctx.output == OutputFormat::text && use_color(ctx.color_mode, stdout);
+  ctx.color_err = use_color(ctx.color_mode, stderr);
+
+  if (help_flag) {
+    fmt::print("{}", root_help());
+    return k_exit_ok;
+  }
+  CommandRun run;
+  for (size_t i = 0; i < subs.size(); ++i) {
+    if (subs[i]->parsed()) {
+      run = runs[i];
+    }
+  }
+  if (!run) {
+    fmt::print(stderr, "{}", root_help());
+    return k_exit_usage;
+  }
+
+  try {
+    return run();
+  } catch (const Abort& a) {
+    if (a.what()[0] != '\0') {
+      fmt::print(stderr, "talgpu: {} {}\n", styled("error:", TextStyle::error, ctx.color_err), a.what());
+    }
+    return a.exit_code();
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "talgpu: internal error: {}\n", e.what());
+    return k_exit_findings;
+  }
+}
+
+void print_diagnostics(const Context& ctx, const Diagnostics& diags) {
+  if (ctx.json() || diags.empty()) {
+    return;
+  }
+  for (const auto& d : diags.items()) {
+    if (ctx.quiet() && d.severity != Severity::error) {
+      continue;
+    }
+    fmt::print(ctx.err, "{}", render_text(d, ctx.render_options()));
+  }
+  if (!ctx.quiet()) {
+    fmt::print(ctx.err, "{}\n", summary_line(diags));
+  }
+}
+
+void out_line(const Context& ctx, std::string_view text) {
+  fmt::print(ctx.out, "{}\n", text);
+}
+
+void err_line(const Context& ctx, std::string_view text) {
+  fmt::print(ctx.err, "{}\n", text);
+}
+
+void verbose(const Context& ctx, std::string_view text) {
+  if (ctx.verbosity > 0) {
+    fmt::print(ctx.err, "{}\n", text);
+  }
+}
+
+}  // namespace talgpu

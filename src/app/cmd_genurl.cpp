@@ -1,0 +1,15 @@
+// Placeholder until the capability lands; replaced by its own implementation.
+#include <CLI/CLI.hpp>
+
+#include <app/command.hpp>
+#include <core/error.hpp>
+
+namespace talgpu {
+
+void setup_genurl(CLI::App& app, Context&, CommandRun& run) {
+  app.allow_extras();
+  run = [] () -> int { throw Abort("'genurl' is not available yet", k_exit_usage); };
+  (void)app;
+}
+
+}  // namespace talgpu

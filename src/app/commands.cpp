@@ -1,0 +1,22 @@
+#include <app/command.hpp>
+
+namespace talgpu {
+
+const std::vector<CommandSpec>& command_table() {
+  static const std::vector<CommandSpec> table = {
+      {"plan", "Load a cluster folder and show what talgpu would build and check", setup_plan},
+      {"validate", "Validate a talconfig.yaml (talhelper semantics) and report every problem", setup_validate},
+      {"schematic", "Print each node's Image Factory schematic, its ID and installer URL", setup_schematic},
+      {"genurl", "Print installer or ISO URLs, as talhelper genurl does", setup_genurl},
+      {"gensecret", "Generate a Talos secrets bundle (written 0600)", setup_gensecret},
+      {"gen", "Generate Talos machine configs like 'talosctl gen config'", setup_gen},
+      {"genconfig", "Generate per-node machine configs from talconfig.yaml", setup_genconfig},
+      {"gencommand", "Print talosctl commands (apply, upgrade, bootstrap, ...) per node", setup_gencommand},
+      {"check", "Prove that every GPU workload will schedule and run", setup_check},
+      {"podsecurity", "Evaluate pods against a Pod Security level", setup_podsecurity},
+      {"explain", "Explain a rule id: why it matters and how to fix it", setup_explain},
+  };
+  return table;
+}
+
+}  // namespace talgpu

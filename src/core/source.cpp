@@ -1,0 +1,85 @@
+#include <core/source.hpp>
+
+#include <deque>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+namespace talgpu {
+
+std::string SourceLocation::str() const {
+  if (line <= 0) {
+    return file;
+  }
+  if (column <= 0) {
+    return fmt::format("{}:{}", file, line);
+  }
+  return fmt::format("{}:{}:{}", file, line, column);
+}
+
+struct SourceRegistryImpl {
+  struct Text {
+    std::string name;
+    std::string text;
+  };
+  std::deque<Text> texts;  // deque: references stay valid as we grow
+  std::unordered_map<std::string, int32_t> by_name;
+};
+
+SourceRegistry::SourceRegistry() : m_impl(std::make_unique<SourceRegistryImpl>()) {}
+SourceRegistry::~SourceRegistry() = default;
+
+SourceRegistry& SourceRegistry::instance() {
+  static SourceRegistry registry;
+  return registry;
+}
+
+int32_t SourceRegistry::add(std::string name, std::string text) {
+  auto id = static_cast<int32_t>(m_impl->texts.size());
+  m_impl->by_name[name] = id;
+  m_impl->texts.push_back({std::move(name), std::move(text)});
+  return id;
+}
+
+const std::string& SourceRegistry::name(int32_t id) const {
+  static const std::string none;
+  if (id < 0 || static_cast<size_t>(id) >= m_impl->texts.size()) {
+    return none;
+  }
+  return m_impl->texts[static_cast<size_t>(id)].name;
+}
+
+std::string_view SourceRegistry::text(int32_t id) const {
+  if (id < 0 || static_cast<size_t>(id) >= m_impl->texts.size()) {
+    return {};
+  }
+  return m_impl->texts[static_cast<size_t>(id)].text;
+}
+
+std::string_view SourceRegistry::text_of(std::string_view name) const {
+  auto it = m_impl->by_name.find(std::string(name));
+  return it == m_impl->by_name.end() ? std::string_view{} : text(it->second);
+}
+
+std::string_view SourceRegistry::line_of(std::string_view name, int line) const {
+  std::string_view t = text_of(name);
+  if (t.empty() || line <= 0) {
+    return {};
+  }
+  size_t pos = 0;
+  for (int l = 1; l < line; ++l) {
+    pos = t.find('\n', pos);
+    if (pos == std::string_view::npos) {
+      return {};
+    }
+    ++pos;
+  }
+  size_t end = t.find('\n', pos);
+  std::string_view out = t.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+  if (!out.empty() && out.back() == '\r') {
+    out.remove_suffix(1);
+  }
+  return out;
+}
+
+}  // namespace talgpu

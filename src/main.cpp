@@ -1,0 +1,5 @@
+#include <app/app.hpp>
+
+int main(int argc, char** argv) {
+  return talgpu::app_main(argc, argv);
+}

@@ -1,0 +1,33 @@
+#pragma once
+// Parsing YAML text into Nodes with positions.
+
+#include <core/error.hpp>
+#include <yaml/node.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace talgpu::yaml {
+
+struct Document {
+  Node root;          // null scalar for an empty document
+  bool empty = true;  // true when the document had no content at all
+};
+
+struct ParseOptions {
+  bool allow_duplicate_keys = false;
+  size_t max_depth = 256;
+};
+
+// Parses a (multi-document) YAML stream. `name` is the file name used in locations; the text is
+// registered with the SourceRegistry so diagnostics can quote it. Syntax errors, tabs used for
+// indentation, duplicate keys, undefined aliases and non-scalar keys are located errors (rule
+// `yaml-syntax` / `yaml-duplicate-key`).
+Result<std::vector<Document>> parse(std::string_view text, std::string name, const ParseOptions& opts = {});
+// Reads and parses a file (rule `io-read` when unreadable).
+Result<std::vector<Document>> parse_file(const std::string& path, const ParseOptions& opts = {});
+// Convenience: exactly one document (an empty stream yields a null root).
+Result<Node> parse_one(std::string_view text, std::string name, const ParseOptions& opts = {});
+
+}  // namespace talgpu::yaml

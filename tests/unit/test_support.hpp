@@ -1,0 +1,29 @@
+#pragma once
+// Shared helpers for unit tests: fixture paths and a per-test temporary folder.
+
+#include <string>
+
+namespace talgpu::test {
+
+// The project root and ../shared, as seen from the build (absolute paths).
+std::string source_path(const std::string& rel);
+std::string shared_path(const std::string& rel);
+std::string read_text(const std::string& path);
+
+// A fresh temporary folder, removed when the object goes away.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return m_path; }
+  std::string file(const std::string& name) const { return m_path + "/" + name; }
+  // Writes `content` to `name` inside the folder and returns the full path.
+  std::string write(const std::string& name, const std::string& content) const;
+
+ private:
+  std::string m_path;
+};
+
+}  // namespace talgpu::test
