@@ -130,10 +130,12 @@ int run_plan(Context& ctx, const std::string& dir) {
   }
 
   std::vector<ManifestRef> manifests;
+  bool unreadable = false;
   for (const auto& file : yaml_files_under(dir)) {
     auto docs = yaml::parse_file(file);
     if (!docs) {
       diags.error(docs.error().rule, docs.error().message, docs.error().location);
+      unreadable = true;
       continue;
     }
     for (const auto& d : *docs) {
@@ -181,6 +183,9 @@ int run_plan(Context& ctx, const std::string& dir) {
       out_line(ctx, fmt::format("  {}:{}  {} {}{}", m.file, m.line, m.kind, m.ns.empty() ? "" : m.ns + "/", m.name));
     }
     print_diagnostics(ctx, diags);
+  }
+  if (unreadable) {
+    return k_exit_usage;
   }
   return diags.has_errors() ? k_exit_findings : k_exit_ok;
 }
