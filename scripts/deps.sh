@@ -7,8 +7,13 @@ packages=(
   build-essential g++ cmake ninja-build pkg-config ccache mold
   libfyaml-dev nlohmann-json3-dev libcli11-dev libfmt-dev libexpected-dev
   libcurl4-openssl-dev libssl-dev googletest libgtest-dev libgmock-dev
-  age kubectl openssl python3
+  age openssl python3
 )
+# kubectl (tests cross-check our Kubernetes API fake and the bench compares with kustomize): use
+# one already on the PATH, else Debian's kubernetes-client package.
+if ! command -v kubectl >/dev/null 2>&1; then
+  packages+=(kubernetes-client)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
