@@ -1,0 +1,189 @@
+#include <nvidia/catalog.hpp>
+
+#include <algorithm>
+
+#include <nvidia/cuda.hpp>
+
+namespace talgpu::nvidia {
+
+namespace {
+
+Version v(int major, int minor, int patch) {
+  Version out;
+  out.major = major;
+  out.minor = minor;
+  out.patch = patch;
+  return out;
+}
+
+// Driver versions per Talos patch range: siderolabs/extensions `nvidia-gpu/vars.yaml`
+// (NVIDIA_DRIVER_LTS_VERSION / NVIDIA_DRIVER_PRODUCTION_VERSION / CONTAINER_TOOLKIT_VERSION) at each
+// Talos tag, cross-checked against the siderolabs/pkgs commit pinned in
+// talos:<tag>:pkg/machinery/gendata/data/pkgs (research notes talos.md §5.3; the 1.9.3+ driver pair
+// re-checked in extensions' vars.yaml). The proprietary and open flavours share the driver of
+// their tier. The 1.12.x line is where the LTS branch (580) became newer than production (570).
+const std::vector<DriverRelease>& driver_table() {
+  static const std::vector<DriverRelease> k_table = {
+      {v(1, 8, 0), v(1, 8, 4), "535.183.06", "550.90.07", "v1.16.1"},
+      {v(1, 9, 0), v(1, 9, 2), "535.216.03", "550.127.08", "v1.17.2"},
+      {v(1, 9, 3), v(1, 9, 6), "535.230.02", "550.144.03", "v1.17.3"},
+      {v(1, 10, 0), v(1, 10, 1), "535.230.02", "570.124.06", "v1.17.5"},
+      {v(1, 10, 2), v(1, 10, 3), "535.247.01", "570.133.20", "v1.17.6"},
+      {v(1, 10, 4), v(1, 10, 9), "535.247.01", "570.148.08", "v1.17.8"},
+      {v(1, 11, 0), v(1, 11, 6), "535.247.01", "570.172.08", "v1.17.8"},
+      {v(1, 12, 0), v(1, 12, 1), "580.105.08", "570.195.03", "v1.18.1"},
+      {v(1, 12, 2), v(1, 12, 2), "580.126.09", "570.211.01", "v1.18.1"},
+      {v(1, 12, 3), v(1, 12, 3), "580.126.09", "570.211.01", "v1.18.2"},
+      {v(1, 12, 4), v(1, 12, 5), "580.126.16", "570.211.01", "v1.18.2"},
+      {v(1, 12, 6), v(1, 12, 11), "580.126.20", "570.211.01", "v1.18.2"},
+  };
+  return k_table;
+}
+
+Version release_of(const Version& talos) {
+  return v(talos.major, talos.minor, talos.patch);  // v1.12.0-alpha.1 counts as 1.12.0
+}
+
+}  // namespace
+
+const char* tier_name(Tier t) {
+  return t == Tier::lts ? "lts" : "production";
+}
+
+const char* flavor_name(Flavor f) {
+  return f == Flavor::proprietary ? "proprietary" : "open";
+}
+
+std::optional<DriverRelease> driver_release(const Version& talos) {
+  Version r = release_of(talos);
+  for (const auto& row : driver_table()) {
+    if (r >= row.talos_first && r <= row.talos_last) {
+      return row;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> driver_for(const Version& talos, Tier tier) {
+  auto row = driver_release(talos);
+  if (!row) {
+    return std::nullopt;
+  }
+  return row->driver(tier);
+}
+
+std::optional<std::string> toolkit_for(const Version& talos) {
+  auto row = driver_release(talos);
+  if (!row) {
+    return std::nullopt;
+  }
+  return row->toolkit;
+}
+
+Version newest_known_talos() {
+  return driver_table().back().talos_last;
+}
+
+std::optional<std::string> cuda_ceiling_for_driver(std::string_view driver) {
+  auto d = Version::parse(driver);
+  if (!d || !d->prerelease.empty()) {
+    return std::nullopt;
+  }
+  auto c = cuda_ceiling(*d);
+  if (!c) {
+    return std::nullopt;
+  }
+  return c->minor_str();
+}
+
+std::optional<ExtensionInfo> classify_extension(std::string_view name) {
+  if (name.rfind("siderolabs/", 0) == 0) {
+    name.remove_prefix(11);
+  }
+  ExtensionInfo info;
+  info.name = std::string(name);
+  std::string_view base = name;
+  if (base.size() > 4 && base.substr(base.size() - 4) == "-lts") {
+    info.tier = Tier::lts;
+    base.remove_suffix(4);
+  } else if (base.size() > 11 && base.substr(base.size() - 11) == "-production") {
+    info.tier = Tier::production;
+    base.remove_suffix(11);
+  }
+  if (base == "nonfree-kmod-nvidia") {
+    info.role = ExtensionRole::kernel_modules;
+    info.flavor = Flavor::proprietary;
+  } else if (base == "nvidia-open-gpu-kernel-modules") {
+    info.role = ExtensionRole::kernel_modules;
+    info.flavor = Flavor::open;
+  } else if (base == "nvidia-container-toolkit") {
+    info.role = ExtensionRole::toolkit;
+  } else if (base == "nvidia-fabricmanager") {
+    info.role = ExtensionRole::fabric_manager;
+  } else if (name == "nvidia-gdrdrv-device") {
+    info.role = ExtensionRole::gdrdrv;
+    return info;
+  } else {
+    return std::nullopt;
+  }
+  info.legacy = !info.tier.has_value();
+  return info;
+}
+
+// Per release, from talhelper pkg/config/schemas/talos-extensions.json (all NVIDIA names of each
+// tag): 1.2-1.4 the open modules, toolkit and fabric manager; 1.5 adds the proprietary modules;
+// 1.8 splits every name into -lts / -production (siderolabs/extensions 37f2297) and drops the old
+// names; 1.12 adds nvidia-gdrdrv-device. Checked up to v1.14.0.
+std::vector<std::string> nvidia_extensions_for(const Version& talos) {
+  Version r = release_of(talos);
+  if (r < v(1, 2, 0)) {
+    return {};
+  }
+  if (r < v(1, 8, 0)) {
+    std::vector<std::string> out = {"nvidia-container-toolkit", "nvidia-fabricmanager", "nvidia-open-gpu-kernel-modules"};
+    if (r >= v(1, 5, 0)) {
+      out.insert(out.begin(), "nonfree-kmod-nvidia");
+    }
+    return out;
+  }
+  std::vector<std::string> out = {"nonfree-kmod-nvidia-lts",
+                                  "nonfree-kmod-nvidia-production",
+                                  "nvidia-container-toolkit-lts",
+                                  "nvidia-container-toolkit-production",
+                                  "nvidia-fabricmanager-lts",
+                                  "nvidia-fabricmanager-production",
+                                  "nvidia-open-gpu-kernel-modules-lts",
+                                  "nvidia-open-gpu-kernel-modules-production"};
+  if (r >= v(1, 12, 0)) {
+    out.push_back("nvidia-gdrdrv-device");
+    std::sort(out.begin(), out.end());
+  }
+  return out;
+}
+
+bool extension_available(const Version& talos, std::string_view name) {
+  if (name.rfind("siderolabs/", 0) == 0) {
+    name.remove_prefix(11);
+  }
+  auto names = nvidia_extensions_for(talos);
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+std::string kmod_extension(Flavor f, std::optional<Tier> tier) {
+  std::string base = f == Flavor::proprietary ? "nonfree-kmod-nvidia" : "nvidia-open-gpu-kernel-modules";
+  return tier ? base + "-" + tier_name(*tier) : base;
+}
+
+std::string toolkit_extension(std::optional<Tier> tier) {
+  std::string base = "nvidia-container-toolkit";
+  return tier ? base + "-" + tier_name(*tier) : base;
+}
+
+const std::vector<std::string>& nvidia_kernel_modules() {
+  // The modules each kmod extension blacklists in files/nvidia.conf (siderolabs/extensions
+  // nvidia-gpu/*/files/nvidia.conf) and the NVIDIA guide lists under machine.kernel.modules.
+  static const std::vector<std::string> k_modules = {"nvidia", "nvidia_uvm", "nvidia_drm", "nvidia_modeset"};
+  return k_modules;
+}
+
+}  // namespace talgpu::nvidia
