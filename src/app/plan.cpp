@@ -76,17 +76,42 @@ int run_plan(Context& ctx, const std::string& dir) {
   };
   std::vector<NodeRow> nodes;
   std::string cluster;
-  if (!file_exists(talconfig)) {
+  // A talconfig.yaml that cannot be loaded stops the plan with exit 2, its diagnostic on stderr
+  // (or in the JSON report).
+  auto stop_unreadable = [&](Diagnostics d) {
+    if (ctx.json()) {
+      report["diagnostics"] = nlohmann::ordered_json::parse(render_json(d));
+      fmt::print(ctx.out, "{}\n", report.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+    } else {
+      print_diagnostics(ctx, d);
+    }
+    return k_exit_usage;
+  };
+  std::error_code talconfig_ec;
+  // symlink_status: a dangling or looping talconfig.yaml is unreadable, not absent.
+  if (fs::symlink_status(talconfig, talconfig_ec).type() == fs::file_type::not_found) {
     diags.error("plan-no-talconfig", fmt::format("no talconfig.yaml in '{}'", dir));
   } else {
     auto root = yaml::parse_file(talconfig);
     if (!root) {
       Diagnostics d;
       d.error(root.error().rule, root.error().message, root.error().location);
-      print_diagnostics(ctx, d);
-      return k_exit_usage;
+      return stop_unreadable(std::move(d));
     }
-    if (!root->empty()) {
+    if (root->empty() || root->front().root.is_null()) {
+      Diagnostics d;
+      d.error("plan-talconfig-empty", fmt::format("'{}' is empty", talconfig), SourceLocation{talconfig, 0, 0},
+              "start from talhelper's template: clusterName, endpoint and a list of nodes");
+      return stop_unreadable(std::move(d));
+    }
+    if (!root->front().root.is_mapping()) {
+      const yaml::Node& r = root->front().root;
+      Diagnostics d;
+      d.error("plan-talconfig-type", fmt::format("'{}' must be a mapping, not {}", talconfig, yaml::describe_kind(r)),
+              r.location());
+      return stop_unreadable(std::move(d));
+    }
+    {
       const yaml::Node& cfg = root->front().root;
       if (const yaml::Node* n = cfg.find("clusterName"); n != nullptr && n->is_scalar()) {
         cluster = n->value();
@@ -103,7 +128,6 @@ int run_plan(Context& ctx, const std::string& dir) {
           const auto* cp = n.find("controlPlane");
           row.role = cp != nullptr && cp->value() == "true" ? "controlplane" : "worker";
           // Until the talconfig model lands: a node with an NVIDIA extension is a GPU node.
-          std::string text = SourceRegistry::instance().text_of(talconfig).data();
           if (const auto* s = n.find("schematic")) {
             std::function<bool(const yaml::Node&)> has_nvidia = [&](const yaml::Node& x) -> bool {
               if (x.is_scalar()) {
@@ -172,7 +196,7 @@ int run_plan(Context& ctx, const std::string& dir) {
           {{"file", m.file}, {"line", m.line}, {"kind", m.kind}, {"name", m.name}, {"namespace", m.ns}});
     }
     report["diagnostics"] = nlohmann::ordered_json::parse(render_json(diags));
-    fmt::print(ctx.out, "{}\n", report.dump(2));
+    fmt::print(ctx.out, "{}\n", report.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
   } else {
     out_line(ctx, fmt::format("cluster {} ({} nodes)", cluster, nodes.size()));
     for (const auto& n : nodes) {
