@@ -1,15 +1,84 @@
-// Placeholder until the capability lands; replaced by its own implementation.
+// `talgpu gensecret`: a new Talos secrets bundle (talosctl gen secrets / talhelper gensecret).
+//
+// talhelper prints the bundle to stdout (pkg/generate/secret.go, yaml.v3 at indent 2) and users
+// redirect it into talsecret.sops.yaml. Printing private keys to a terminal is easy to regret, so
+// talgpu writes the file itself (`-o FILE`, mode 0600, atomically) and prints the bundle only with
+// an explicit `--stdout` (same bytes as talhelper). JSON output describes the bundle, never its
+// contents.
+
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <app/command.hpp>
 #include <core/error.hpp>
+#include <core/fs.hpp>
+#include <talos/pki.hpp>
+#include <talos/secrets.hpp>
 
 namespace talgpu {
 
-void setup_gensecret(CLI::App& app, Context&, CommandRun& run) {
-  app.allow_extras();
-  run = [] () -> int { throw Abort("'gensecret' is not available yet", k_exit_usage); };
-  (void)app;
+namespace {
+
+struct GensecretArgs {
+  std::string out_file;
+  bool to_stdout = false;
+  bool force = false;
+  std::string talos_version = "v1.12";
+};
+
+int run_gensecret(const Context& ctx, const GensecretArgs& a) {
+  if (a.out_file.empty() && !a.to_stdout) {
+    throw Abort("refusing to print secrets without being asked: use -o FILE (written with mode 0600) or --stdout",
+                k_exit_usage);
+  }
+  if (a.to_stdout && ctx.json()) {
+    throw Abort("--stdout prints the bundle as YAML; it cannot be combined with -o json", k_exit_usage);
+  }
+  auto contract = talos::Contract::parse(a.talos_version);
+  if (!contract) {
+    throw Abort("--talos-version '" + a.talos_version + "' is not a version", k_exit_usage);
+  }
+  if (!a.out_file.empty() && file_exists(a.out_file) && !a.force) {
+    throw Abort(a.out_file + " already exists; a new bundle would change every certificate (use --force to replace it)",
+                k_exit_usage);
+  }
+  auto bundle = value_or_abort(talos::generate_secrets(*contract), k_exit_findings);
+  if (a.to_stdout) {
+    std::fputs(talos::secrets_to_yaml(bundle, 2).c_str(), ctx.out);
+    return k_exit_ok;
+  }
+  value_or_abort(talos::write_secrets(a.out_file, bundle), k_exit_usage);
+  if (ctx.json()) {
+    auto key = [](const std::string& pem) { return talos::pki::inspect_key(pem).value_or("unknown"); };
+    nlohmann::ordered_json j;
+    j["file"] = a.out_file;
+    j["mode"] = "0600";
+    j["contract"] = contract->str();
+    j["keys"] = {{"etcd", key(bundle.etcd.key)},
+                 {"k8s", key(bundle.k8s.key)},
+                 {"k8saggregator", key(bundle.k8s_aggregator.key)},
+                 {"k8sserviceaccount", key(bundle.k8s_service_account.key)},
+                 {"os", key(bundle.os.key)}};
+    out_line(ctx, j.dump(2));
+  } else if (!ctx.quiet()) {
+    out_line(ctx, fmt::format("wrote {} (mode 0600); encrypt it before committing, e.g. sops -e -i {}", a.out_file,
+                              a.out_file));
+  }
+  return k_exit_ok;
+}
+
+}  // namespace
+
+void setup_gensecret(CLI::App& app, Context& ctx, CommandRun& run) {
+  auto a = std::make_shared<GensecretArgs>();
+  app.add_option("-o,--out-file", a->out_file, "Write the bundle to FILE (mode 0600)");
+  app.add_flag("--stdout", a->to_stdout, "Print the bundle to stdout instead (talhelper's behaviour)");
+  app.add_flag("--force", a->force, "Replace an existing FILE");
+  app.add_option("--talos-version", a->talos_version,
+                 "Version contract: the service-account key is RSA-4096 from v1.7, ECDSA before")
+      ->capture_default_str();
+  run = [&ctx, a]() -> int { return run_gensecret(ctx, *a); };
 }
 
 }  // namespace talgpu

@@ -1,0 +1,661 @@
+// The genconfig pipeline; see genconfig.hpp for the order of steps and where we differ from
+// talhelper. Field placement follows talhelper pkg/talos/nodeconfig.go and multidocs.go; the
+// talosconfig shape follows talos pkg/machinery/client/config (context/contexts).
+
+#include <talos/genconfig.hpp>
+
+#include <algorithm>
+#include <ctime>
+#include <set>
+
+#include <fmt/format.h>
+
+#include <core/fs.hpp>
+#include <core/strings.hpp>
+#include <talos/image_factory.hpp>
+#include <talos/machineconfig.hpp>
+#include <talos/patch.hpp>
+#include <talos/pki.hpp>
+#include <talos/schematic.hpp>
+#include <talos/sops.hpp>
+#include <yaml/document.hpp>
+#include <yaml/emit.hpp>
+
+namespace talgpu::talos {
+
+using YNode = yaml::Node;
+
+namespace {
+
+YNode str_list(const std::vector<std::string>& items) {
+  YNode n = YNode::sequence();
+  for (const auto& s : items) {
+    n.push_back(YNode::string(s));
+  }
+  return n;
+}
+
+struct Taint {
+  std::string key;
+  std::string value;
+  std::string effect;
+};
+
+// talos node_taint_spec.go: "value:Effect" or just "Effect".
+Taint parse_taint(const KeyValue& kv) {
+  Taint t{kv.key, {}, kv.value};
+  size_t colon = kv.value.rfind(':');
+  if (colon != std::string::npos) {
+    t.value = kv.value.substr(0, colon);
+    t.effect = kv.value.substr(colon + 1);
+  }
+  return t;
+}
+
+YNode& ensure_map(YNode& parent, std::string_view key) {
+  YNode* n = parent.find(key);
+  if (n == nullptr || !n->is_mapping()) {
+    return parent.set(key, YNode::mapping());
+  }
+  return *n;
+}
+
+YNode& ensure_list(YNode& parent, std::string_view key) {
+  YNode* n = parent.find(key);
+  if (n == nullptr || !n->is_sequence()) {
+    return parent.set(key, YNode::sequence());
+  }
+  return *n;
+}
+
+YNode doc_header(std::string_view kind) {
+  YNode d = YNode::mapping();
+  d.set("apiVersion", YNode::string("v1alpha1"));
+  d.set("kind", YNode::string(std::string(kind)));
+  return d;
+}
+
+// Items of a talconfig list as documents of `kind` (extensionServices, volumes, userVolumes).
+void add_item_documents(std::vector<YNode>& docs, const std::optional<YNode>& list, std::string_view kind) {
+  if (!list || !list->is_sequence()) {
+    return;
+  }
+  for (const auto& item : list->items()) {
+    if (!item.is_mapping()) {
+      continue;
+    }
+    YNode d = doc_header(kind);
+    for (const auto& e : item.entries()) {
+      d.entries().push_back(e);
+    }
+    docs.push_back(std::move(d));
+  }
+}
+
+}  // namespace
+
+std::string node_file_name(const TalConfig& cfg, const Node& node) {
+  return cfg.cluster_name + "-" + node.hostname + ".yaml";
+}
+
+std::string encode_node_config(const std::vector<YNode>& docs) {
+  return yaml::emit_stream(docs, yaml::goyaml_v3_options(2));
+}
+
+Result<std::vector<YNode>> node_config(const TalConfig& cfg, const Node& node, const SecretsBundle& secrets,
+                                      const GenconfigOptions& opts, Diagnostics& diags, NodeSummary* summary) {
+  auto contract = Contract::parse(cfg.talos_version);
+  if (!contract) {
+    return fail("talosVersion '" + cfg.talos_version + "' is not a version", {}, "genconfig-version");
+  }
+  const Contract& c = *contract;
+  const bool cp = node.control_plane;
+  const bool multidoc_network = c.greater(1, 11);  // talhelper MultidocNetworkConfigSupported
+
+  // 1. The base config (talhelper pkg/talos/input.go).
+  GenOptions g;
+  g.cluster_name = cfg.cluster_name;
+  g.endpoint = cfg.endpoint;
+  g.kubernetes_version = cfg.kubernetes_version;
+  g.contract = c;
+  g.install_image = "ghcr.io/siderolabs/installer:" + talos_tag(cfg.talos_version);
+  g.allow_scheduling_on_control_planes = cfg.allow_scheduling_on_control_planes;
+  g.dns_domain = cfg.domain;
+  if (!cfg.cluster_pod_nets.empty()) {
+    g.pod_subnets = cfg.cluster_pod_nets;
+  }
+  if (!cfg.cluster_svc_nets.empty()) {
+    g.service_subnets = cfg.cluster_svc_nets;
+  }
+  g.additional_sans = cfg.additional_machine_cert_sans;
+  g.api_server_sans = cfg.additional_api_server_cert_sans;
+  TRY_ASSIGN(auto docs, generate_config(cp ? MachineType::controlplane : MachineType::worker, g, secrets));
+  YNode& doc = docs.front();
+  YNode& machine = doc["machine"];
+  YNode& cluster = doc["cluster"];
+
+  // 2. talconfig fields (pkg/talos/nodeconfig.go).
+  if (!secrets.aescbc_encryption_secret.empty() && c.at_least(1, 3) && cp) {
+    cluster.set("aescbcEncryptionSecret", YNode::string(secrets.aescbc_encryption_secret));
+  }
+  if (!multidoc_network) {
+    YNode& network = ensure_map(machine, "network");
+    if (!node.ignore_hostname && !node.hostname.empty()) {
+      network.set("hostname", YNode::string(node.hostname));
+    }
+    if (!node.nameservers.empty()) {
+      network.set("nameservers", str_list(node.nameservers));
+    }
+    if (node.disable_search_domain) {
+      network.set("disableSearchDomain", YNode::boolean(true));
+    }
+  }
+  if (node.network_interfaces) {
+    // Talos 1.12 still reads the legacy interfaces field; talhelper translates it into
+    // LinkConfig/BondConfig/... documents there, which talgpu does not do yet.
+    ensure_map(machine, "network").set("interfaces", *node.network_interfaces);
+    if (multidoc_network) {
+      diags.note("genconfig-legacy-interfaces",
+                 "networkInterfaces are written to the deprecated machine.network.interfaces on Talos 1.12",
+                 node.field_location("networkInterfaces"),
+                 "talhelper translates them into LinkConfig/BondConfig/VLANConfig documents");
+    }
+  }
+  YNode& install = ensure_map(machine, "install");
+  if (!node.install_disk.empty()) {
+    install.set("disk", YNode::string(node.install_disk));
+  }
+  if (node.install_disk_selector) {
+    install.set("diskSelector", *node.install_disk_selector);
+  }
+  if (node.machine_disks) {
+    machine.set("disks", *node.machine_disks);
+  }
+  if (!node.kernel_modules.empty()) {
+    YNode modules = YNode::sequence();
+    for (const auto& km : node.kernel_modules) {
+      YNode m = YNode::mapping();
+      m.set("name", YNode::string(km.name));
+      if (!km.parameters.empty()) {
+        m.set("parameters", str_list(km.parameters));
+      }
+      modules.push_back(std::move(m));
+    }
+    ensure_map(machine, "kernel").set("modules", std::move(modules));
+  }
+  auto templated = [&diags](const KeyValue& kv, std::string_view field) {
+    if (kv.value.find("{{") != std::string::npos || kv.value.find("}}") != std::string::npos) {
+      diags.warning("genconfig-template", fmt::format("{} '{}' is a Go template, which talgpu does not render; it is left out",
+                                                      field, kv.key),
+                    kv.location);
+      return true;
+    }
+    return false;
+  };
+  if (!node.node_annotations.empty()) {
+    YNode ann = YNode::mapping();
+    for (const auto& kv : node.node_annotations) {
+      if (!templated(kv, "nodeAnnotations")) {
+        ann.set(kv.key, YNode::string(kv.value));
+      }
+    }
+    machine.set("nodeAnnotations", std::move(ann));
+  }
+  if (!node.node_labels.empty()) {
+    // talhelper assigns the map (dropping Talos's exclude-from-external-load-balancers label).
+    YNode labels = opts.talhelper_compat || machine.find("nodeLabels") == nullptr ? YNode::mapping() : machine["nodeLabels"];
+    for (const auto& kv : node.node_labels) {
+      if (!templated(kv, "nodeLabels")) {
+        labels.set(kv.key, YNode::string(kv.value));
+      }
+    }
+    machine.set("nodeLabels", std::move(labels));
+  }
+  std::string taints_placement;
+  if (!node.node_taints.empty()) {
+    if (cp || opts.talhelper_compat) {
+      YNode taints = YNode::mapping();
+      for (const auto& kv : node.node_taints) {
+        taints.set(kv.key, YNode::string(kv.value));
+      }
+      machine.set("nodeTaints", std::move(taints));
+      taints_placement = "machine.nodeTaints";
+    } else {
+      YNode list = YNode::sequence();
+      std::string example;
+      for (const auto& kv : node.node_taints) {
+        Taint t = parse_taint(kv);
+        YNode item = YNode::mapping();
+        item.set("key", YNode::string(t.key));
+        if (!t.value.empty()) {
+          item.set("value", YNode::string(t.value));
+        }
+        item.set("effect", YNode::string(t.effect));
+        list.push_back(std::move(item));
+        if (example.empty()) {
+          example = t.key + (t.value.empty() ? "" : "=" + t.value) + ":" + t.effect;
+        }
+      }
+      YNode& kubelet = ensure_map(machine, "kubelet");
+      YNode& extra = ensure_map(kubelet, "extraConfig");
+      extra.set("registerWithTaints", std::move(list));
+      taints_placement = "registerWithTaints";
+      diags.note("worker-taint-via-register",
+                 fmt::format("taints of worker '{}' are set with the kubelet's registerWithTaints, not machine.nodeTaints",
+                             node.hostname),
+                 node.field_location("nodeTaints"),
+                 fmt::format("Talos applies nodeTaints with the kubelet's credentials and NodeRestriction refuses "
+                             "taint changes from a kubelet (dropping the label update of the same request); "
+                             "registerWithTaints applies when the node first registers. For a node that is already "
+                             "registered run: kubectl taint nodes {} {}",
+                             node.hostname, example));
+    }
+  }
+  if (node.machine_files) {
+    machine.set("files", *node.machine_files);
+  }
+  if (node.schematic && !node.machine_spec.use_uki && !c.greater(1, 11)) {
+    auto schematic = node_schematic(node);
+    if (schematic && !schematic->customization.extra_kernel_args.empty()) {
+      YNode& args = ensure_list(install, "extraKernelArgs");
+      for (const auto& a : schematic->customization.extra_kernel_args) {
+        args.push_back(YNode::string(a));
+      }
+    }
+  }
+  if (!node.cert_sans.empty()) {
+    YNode& sans = ensure_list(machine, "certSANs");
+    for (const auto& s : node.cert_sans) {
+      sans.push_back(YNode::string(s));
+    }
+  }
+
+  // 3. The installer image: talosImageURL, else the Image Factory URL of the node's schematic.
+  TRY_ASSIGN(std::string image, installer_image(cfg, node));
+  install.set("image", YNode::string(image));
+
+  // 5. CNI and inline manifests.
+  if (cfg.cni_config) {
+    ensure_map(cluster, "network").set("cni", *cfg.cni_config);
+  }
+  if (cp && !cfg.inline_manifests.empty()) {
+    YNode list = YNode::sequence();
+    for (const auto& m : cfg.inline_manifests) {
+      YNode item = YNode::mapping();
+      item.set("name", YNode::string(m.name));
+      item.set("contents", YNode::string(m.contents));
+      list.push_back(std::move(item));
+    }
+    cluster.set("inlineManifests", std::move(list));
+  }
+
+  // 7. Extra documents (talhelper multidocs.go order).
+  std::vector<YNode> extra;
+  if (multidoc_network && (!node.nameservers.empty() || node.disable_search_domain)) {
+    YNode resolver = doc_header("ResolverConfig");
+    if (!node.nameservers.empty()) {
+      YNode ns = YNode::sequence();
+      for (const auto& a : node.nameservers) {
+        YNode item = YNode::mapping();
+        item.set("address", YNode::string(a));
+        ns.push_back(std::move(item));
+      }
+      resolver.set("nameservers", std::move(ns));
+    }
+    if (node.disable_search_domain) {
+      resolver.set("searchDomains", YNode::mapping()).set("disableDefault", YNode::boolean(true));
+    }
+    extra.push_back(std::move(resolver));
+  }
+  if (multidoc_network) {
+    YNode hostname = doc_header("HostnameConfig");
+    if (node.ignore_hostname) {
+      hostname.set("auto", YNode::string("stable"));
+    } else {
+      hostname.set("hostname", YNode::string(node.hostname));
+      hostname.set("auto", YNode::string("off"));
+    }
+    extra.push_back(std::move(hostname));
+  }
+  if (node.ingress_firewall && node.ingress_firewall->is_mapping()) {
+    const YNode& fw = *node.ingress_firewall;
+    if (const YNode* action = fw.find("defaultAction")) {
+      YNode d = doc_header("NetworkDefaultActionConfig");
+      d.set("ingress", *action);
+      extra.push_back(std::move(d));
+    }
+    if (const YNode* rules = fw.find("rules"); rules != nullptr && rules->is_sequence()) {
+      for (const auto& rule : rules->items()) {
+        YNode d = doc_header("NetworkRuleConfig");
+        for (const auto& e : rule.entries()) {
+          d.entries().push_back(e);
+        }
+        extra.push_back(std::move(d));
+      }
+    }
+  }
+  add_item_documents(extra, node.extension_services, "ExtensionServiceConfig");
+  add_item_documents(extra, node.volumes, "VolumeConfig");
+  add_item_documents(extra, node.user_volumes, "UserVolumeConfig");
+  if (!extra.empty()) {
+    ConfigPatch p;
+    p.name = "talconfig documents";
+    p.documents = std::move(extra);
+    TRY(apply_patch(docs, p));
+  }
+
+  // 8-9. Group and node patches (the loader merged them), then global patches.
+  std::vector<std::string> applied;
+  auto apply_list = [&](const std::vector<Patch>& patches) -> Result<void> {
+    for (size_t i = 0; i < patches.size(); ++i) {
+      const Patch& p = patches[i];
+      if (trim(p.text).empty()) {
+        continue;  // talhelper skips empty patch files
+      }
+      std::string name = !p.file.empty() ? p.file : p.location.str() + " (inline patch)";
+      TRY_ASSIGN(auto parsed, parse_patch(p.text, name, p.location));
+      TRY(apply_patch(docs, parsed));
+      applied.push_back(!p.file.empty() ? p.file : "inline patch at " + p.location.str());
+    }
+    return {};
+  };
+  TRY(apply_list(node.patches));
+  TRY(apply_list(cfg.patches));
+  canonicalize(docs);
+
+  if (summary != nullptr) {
+    summary->hostname = node.hostname;
+    summary->ip_addresses = node.ip_addresses();
+    summary->role = node.role();
+    summary->file = join_path(opts.out_dir, node_file_name(cfg, node));
+    const YNode& m = docs.front()["machine"];
+    if (const YNode* inst = m.find("install")) {
+      if (const YNode* img = inst->find("image")) {
+        summary->install_image = img->value();
+      }
+      if (const YNode* disk = inst->find("disk")) {
+        summary->install_disk = disk->value();
+      } else if (inst->contains("diskSelector")) {
+        summary->install_disk = "selector";
+      }
+    }
+    if (const YNode* labels = m.find("nodeLabels"); labels != nullptr && labels->is_mapping()) {
+      for (const auto& e : labels->entries()) {
+        summary->labels.push_back(e.key.value() + "=" + e.value.value());
+      }
+    }
+    for (const auto& kv : node.node_taints) {
+      Taint t = parse_taint(kv);
+      summary->taints.push_back(t.key + (t.value.empty() ? "" : "=" + t.value) + ":" + t.effect);
+    }
+    summary->taints_placement = taints_placement;
+    summary->patches = applied;
+  }
+  return docs;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+std::string unified_diff(const std::string& old_text, const std::string& new_text, const std::string& old_name,
+                         const std::string& new_name) {
+  if (old_text == new_text) {
+    return {};
+  }
+  auto lines = [](const std::string& t) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (start < t.size()) {
+      size_t nl = t.find('\n', start);
+      out.push_back(t.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+      start = nl == std::string::npos ? t.size() : nl + 1;
+    }
+    return out;
+  };
+  auto a = lines(old_text);
+  auto b = lines(new_text);
+  size_t n = a.size();
+  size_t m = b.size();
+  // LCS table; configs are a few hundred lines.
+  std::vector<std::vector<uint32_t>> lcs(n + 1, std::vector<uint32_t>(m + 1, 0));
+  for (size_t i = n; i-- > 0;) {
+    for (size_t j = m; j-- > 0;) {
+      lcs[i][j] = a[i] == b[j] ? lcs[i + 1][j + 1] + 1 : std::max(lcs[i + 1][j], lcs[i][j + 1]);
+    }
+  }
+  struct Line {
+    char op;
+    size_t ai;
+    size_t bi;
+  };
+  std::vector<Line> script;
+  size_t i = 0;
+  size_t j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && a[i] == b[j]) {
+      script.push_back({' ', i++, j++});
+    } else if (j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j])) {
+      script.push_back({'+', i, j++});
+    } else {
+      script.push_back({'-', i++, j});
+    }
+  }
+  std::string out = "--- " + old_name + "\n+++ " + new_name + "\n";
+  const size_t ctx = 3;
+  size_t k = 0;
+  while (k < script.size()) {
+    if (script[k].op == ' ') {
+      ++k;
+      continue;
+    }
+    size_t start = k >= ctx ? k - ctx : 0;
+    size_t end = k;
+    size_t last_change = k;
+    while (end < script.size()) {
+      if (script[end].op != ' ') {
+        last_change = end;
+      } else if (end - last_change > 2 * ctx) {
+        break;
+      }
+      ++end;
+    }
+    end = std::min(script.size(), last_change + ctx + 1);
+    size_t a_start = script[start].ai;
+    size_t b_start = script[start].bi;
+    size_t a_len = 0;
+    size_t b_len = 0;
+    std::string body;
+    for (size_t x = start; x < end; ++x) {
+      const auto& l = script[x];
+      if (l.op != '+') {
+        ++a_len;
+      }
+      if (l.op != '-') {
+        ++b_len;
+      }
+      body += l.op;
+      body += l.op == '+' ? b[l.bi] : a[l.ai];
+      body += '\n';
+    }
+    out += fmt::format("@@ -{},{} +{},{} @@\n", a_len ? a_start + 1 : a_start, a_len, b_len ? b_start + 1 : b_start,
+                       b_len);
+    out += body;
+    k = end;
+  }
+  return out;
+}
+
+Result<std::string> talosconfig_yaml(const TalConfig& cfg, const SecretsBundle& secrets, const std::string& existing,
+                                     bool nodes_section) {
+  std::vector<std::string> endpoints;
+  std::vector<std::string> nodes;
+  for (const auto& n : cfg.nodes) {
+    for (const auto& ip : n.ip_addresses()) {
+      if (n.control_plane) {
+        endpoints.push_back(ip);
+      }
+      if (nodes_section) {
+        nodes.push_back(ip);
+      }
+    }
+  }
+  return talosconfig_for(cfg.cluster_name, endpoints, nodes, secrets, existing);
+}
+
+Result<std::string> talosconfig_for(const std::string& context_name, const std::vector<std::string>& endpoints,
+                                    const std::vector<std::string>& nodes, const SecretsBundle& secrets,
+                                    const std::string& existing) {
+  std::string crt;
+  std::string key;
+  // Keep the current admin certificate when it comes from this CA and stays valid a while.
+  if (!existing.empty()) {
+    auto root = yaml::parse_one(existing, "talosconfig");
+    if (root && root->is_mapping()) {
+      const YNode* ctxs = root->find("contexts");
+      const YNode* ctx = ctxs != nullptr ? ctxs->find(context_name) : nullptr;
+      const YNode* c = ctx != nullptr ? ctx->find("crt") : nullptr;
+      const YNode* k = ctx != nullptr ? ctx->find("key") : nullptr;
+      if (c != nullptr && k != nullptr) {
+        auto c_pem = pki::base64_decode(c->value());
+        auto k_pem = pki::base64_decode(k->value());
+        if (c_pem && k_pem) {
+          auto signed_by = pki::cert_signed_by(*c_pem, secrets.os.crt);
+          auto info = pki::inspect_cert(*c_pem);
+          auto matches = pki::key_matches_cert(*c_pem, *k_pem);
+          int64_t now = static_cast<int64_t>(std::time(nullptr));
+          if (signed_by && *signed_by && info && info->not_after > now + 30LL * 86400 && matches && *matches) {
+            crt = *c_pem;
+            key = *k_pem;
+          }
+        }
+      }
+    }
+  }
+  if (crt.empty()) {
+    pki::ClientCertOptions opts;
+    opts.organization = "os:admin";
+    TRY_ASSIGN(auto pair, pki::issue_client_cert({secrets.os.crt, secrets.os.key}, opts));
+    crt = pair.crt;
+    key = pair.key;
+  }
+  YNode context = YNode::mapping();
+  context.set("endpoints", str_list(endpoints));
+  if (!nodes.empty()) {
+    context.set("nodes", str_list(nodes));
+  }
+  context.set("ca", YNode::string(pki::base64_encode(secrets.os.crt)));
+  context.set("crt", YNode::string(pki::base64_encode(crt)));
+  context.set("key", YNode::string(pki::base64_encode(key)));
+  YNode root = YNode::mapping();
+  root.set("context", YNode::string(context_name));
+  root.set("contexts", YNode::mapping()).set(context_name, std::move(context));
+  return yaml::emit(root, yaml::goyaml_v3_options(4));
+}
+
+Result<SecretsBundle> load_cluster_secrets(const TalConfig& cfg, const std::string& explicit_path, Diagnostics& diags) {
+  auto path = find_secrets_file(cfg.dir, explicit_path);
+  if (!path) {
+    auto contract = Contract::parse(cfg.talos_version).value_or(Contract{});
+    diags.warning("secrets-generated",
+                  "no talsecret.yaml found: generating a new secrets bundle for this run only",
+                  SourceLocation{cfg.path, 0, 0},
+                  "run 'talgpu gensecret -o talsecret.yaml' (then encrypt it with sops) so configs stay stable");
+    return generate_secrets(contract);
+  }
+  TRY_ASSIGN(auto text, read_file(*path));
+  if (is_sops_encrypted(text)) {
+    TRY_ASSIGN(text, sops_decrypt_yaml(text, *path));
+  }
+  TRY_ASSIGN(auto bundle, parse_secrets(text, *path, diags));
+  return bundle;
+}
+
+Result<GenconfigResult> generate_cluster(const TalConfig& cfg, const SecretsBundle& secrets,
+                                         const GenconfigOptions& opts, Diagnostics& diags) {
+  GenconfigResult result;
+  std::vector<const Node*> selected;
+  if (!opts.node.empty()) {
+    const Node* n = cfg.find_node(opts.node);
+    if (n == nullptr) {
+      return fail("node with IP or hostname " + opts.node + " not found", {}, "genconfig-node");
+    }
+    selected.push_back(n);
+  } else {
+    for (const auto& n : cfg.nodes) {
+      selected.push_back(&n);
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> outputs;  // path, content
+  for (const Node* n : selected) {
+    NodeSummary summary;
+    Diagnostics node_diags;
+    auto docs = node_config(cfg, *n, secrets, opts, node_diags, &summary);
+    diags.append(node_diags);
+    if (!docs) {
+      Error e = docs.error();
+      e.message = "node " + n->hostname + ": " + e.message;
+      return tl::unexpected<Error>(e);
+    }
+    std::string content = encode_node_config(*docs);
+    auto existing = read_file(summary.file);
+    summary.changed = !existing || *existing != content;
+    outputs.emplace_back(summary.file, std::move(content));
+    result.nodes.push_back(std::move(summary));
+  }
+  if (diags.has_errors()) {
+    return result;
+  }
+  std::string talosconfig_path = join_path(opts.out_dir, "talosconfig");
+  if (opts.dry_run) {
+    for (const auto& [path, content] : outputs) {
+      std::string old = read_file(path).value_or("");
+      result.diff += unified_diff(old, content, path, path);
+    }
+    return result;
+  }
+  TRY(make_dirs(opts.out_dir, 0700));
+  WriteOptions w;
+  w.mode = 0600;
+  for (const auto& [path, content] : outputs) {
+    TRY(write_file_atomic(path, content, w));
+    result.written.push_back(path);
+  }
+  if (opts.talosconfig) {
+    TRY_ASSIGN(auto tc, talosconfig_yaml(cfg, secrets, read_file(talosconfig_path).value_or(""),
+                                         !opts.disable_nodes_section));
+    TRY(write_file_atomic(talosconfig_path, tc, w));
+    result.written.push_back(talosconfig_path);
+  }
+  if (opts.gitignore) {
+    // talhelper pkg/config/gitignore.go: append entries not already listed.
+    std::string gi_path = join_path(opts.out_dir, ".gitignore");
+    std::string gi = read_file(gi_path).value_or("");
+    std::set<std::string> present;
+    for (auto& line : split(gi, '\n')) {
+      present.insert(std::string(trim(line)));
+    }
+    std::string add;
+    std::vector<std::string> entries;
+    for (const auto& n : result.nodes) {
+      entries.push_back(n.file.substr(n.file.rfind('/') + 1));
+    }
+    if (opts.talosconfig) {
+      entries.push_back("talosconfig");
+    }
+    for (const auto& e : entries) {
+      if (!present.count(e)) {
+        add += e + "\n";
+        present.insert(e);
+      }
+    }
+    if (!add.empty()) {
+      if (!gi.empty() && gi.back() != '\n') {
+        gi += '\n';
+      }
+      TRY(write_file_atomic(gi_path, gi + add, WriteOptions{}));
+      result.written.push_back(gi_path);
+    }
+  }
+  return result;
+}
+
+}  // namespace talgpu::talos
