@@ -1,0 +1,764 @@
+// The check engine: builds the fleet, fits every workload on every node shape, runs the rules.
+// See check.hpp for the shape grouping and rules.hpp for what each rule means.
+
+#include <check/check.hpp>
+
+#include <algorithm>
+#include <set>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include <core/strings.hpp>
+#include <kube/noderestriction.hpp>
+#include <kube/podsecurity.hpp>
+#include <kube/resources.hpp>
+#include <kube/runtimeclass.hpp>
+#include <kube/scheduling.hpp>
+#include <nvidia/cuda.hpp>
+#include <nvidia/image_ref.hpp>
+#include <talos/schematic.hpp>
+#include <yaml/document.hpp>
+
+namespace talgpu::check {
+
+namespace {
+
+constexpr std::string_view k_hostname_label = "kubernetes.io/hostname";
+constexpr std::string_view k_control_plane_label = "node-role.kubernetes.io/control-plane";
+const std::vector<std::string> k_nvidia_modules = {"nvidia", "nvidia_uvm", "nvidia_drm", "nvidia_modeset"};
+
+// ---------------------------------------------------------------------------------------------
+// What a node's patches set, for the rules that look at machine config fields.
+
+struct PatchFacts {
+  std::optional<std::string> bpf_jit_harden;
+  SourceLocation bpf_location;
+  std::vector<std::pair<std::string, SourceLocation>> node_taints;  // machine.nodeTaints keys
+  std::optional<std::string> install_image;
+  SourceLocation install_image_location;
+};
+
+SourceLocation patch_location(const talos::Patch& p, const yaml::Node& n) {
+  // @file patches were parsed under their own name, so node marks are exact; inline patches
+  // point at their declaration in talconfig.yaml.
+  return p.file.empty() ? p.location : n.location();
+}
+
+void facts_from_machine(const yaml::Node& machine, const talos::Patch& p, PatchFacts& out) {
+  if (!machine.is_mapping()) {
+    return;
+  }
+  if (const auto* sysctls = machine.find("sysctls"); sysctls != nullptr && sysctls->is_mapping()) {
+    if (const auto* v = sysctls->find("net.core.bpf_jit_harden"); v != nullptr && v->is_scalar()) {
+      out.bpf_jit_harden = v->value();
+      out.bpf_location = patch_location(p, *v);
+    }
+  }
+  if (const auto* taints = machine.find("nodeTaints"); taints != nullptr && taints->is_mapping()) {
+    for (const auto& e : taints->entries()) {
+      out.node_taints.emplace_back(e.key.value(), patch_location(p, e.key));
+    }
+  }
+  if (const auto* install = machine.find("install"); install != nullptr && install->is_mapping()) {
+    if (const auto* img = install->find("image"); img != nullptr && img->is_scalar()) {
+      out.install_image = img->value();
+      out.install_image_location = patch_location(p, *img);
+    }
+  }
+}
+
+// JSON 6902 operations ("op", "path", "value") on the same fields.
+void facts_from_json_patch(const yaml::Node& ops, const talos::Patch& p, PatchFacts& out) {
+  for (const auto& op : ops.items()) {
+    if (!op.is_mapping()) {
+      continue;
+    }
+    const auto* path = op.find("path");
+    const auto* value = op.find("value");
+    const auto* kind = op.find("op");
+    if (path == nullptr || value == nullptr || kind == nullptr || kind->value() == "remove") {
+      continue;
+    }
+    const std::string& at = path->value();
+    yaml::Node wrapped = yaml::Node::mapping();
+    if (at == "/machine") {
+      facts_from_machine(*value, p, out);
+    } else if (at == "/machine/sysctls") {
+      wrapped.set("sysctls", *value);
+      facts_from_machine(wrapped, p, out);
+    } else if (at == "/machine/sysctls/net.core.bpf_jit_harden" && value->is_scalar()) {
+      out.bpf_jit_harden = value->value();
+      out.bpf_location = patch_location(p, *value);
+    } else if (at == "/machine/nodeTaints") {
+      wrapped.set("nodeTaints", *value);
+      facts_from_machine(wrapped, p, out);
+    } else if (at.rfind("/machine/nodeTaints/", 0) == 0) {
+      out.node_taints.emplace_back(at.substr(20), patch_location(p, *path));
+    } else if (at == "/machine/install/image" && value->is_scalar()) {
+      out.install_image = value->value();
+      out.install_image_location = patch_location(p, *value);
+    } else if (at == "/machine/install") {
+      wrapped.set("install", *value);
+      facts_from_machine(wrapped, p, out);
+    }
+  }
+}
+
+PatchFacts patch_facts(const talos::TalConfig& cfg, const talos::Node& node) {
+  PatchFacts out;
+  auto visit = [&](const talos::Patch& p) {
+    std::string name = p.file.empty() ? fmt::format("{}#patch", p.location.str()) : p.file;
+    auto docs = yaml::parse(p.text, name);
+    if (!docs) {
+      return;  // the talconfig loader reports broken patches
+    }
+    for (const auto& d : *docs) {
+      if (d.root.is_mapping()) {
+        if (const auto* m = d.root.find("machine")) {
+          facts_from_machine(*m, p, out);
+        }
+      } else if (d.root.is_sequence()) {
+        facts_from_json_patch(d.root, p, out);
+      }
+    }
+  };
+  // Global patches apply after the node's (talhelper order), so they win.
+  for (const auto& p : node.patches) {
+    visit(p);
+  }
+  for (const auto& p : cfg.patches) {
+    visit(p);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The fleet.
+
+kube::Taint parse_declared_taint(const talos::KeyValue& kv) {
+  // Talos node_taint_spec.go: "value:Effect" or just "Effect".
+  kube::Taint t;
+  t.key = kv.key;
+  t.location = kv.location;
+  size_t colon = kv.value.rfind(':');
+  if (colon == std::string::npos) {
+    t.effect = kv.value;
+  } else {
+    t.value = kv.value.substr(0, colon);
+    t.effect = kv.value.substr(colon + 1);
+  }
+  return t;
+}
+
+bool observed_gpu(const kube::Node& n) {
+  if (const auto* v = n.labels.find("nvidia.com/gpu.present"); v != nullptr && *v == "true") {
+    return true;
+  }
+  auto c = kube::node_gpu_count(n);
+  return c.count && *c.count > 0;
+}
+
+// Shape key: everything the fit looks at except the node's name and hostname label.
+std::string shape_key(const kube::Node& n, int64_t gpus) {
+  std::string k;
+  for (const auto& [key, value] : n.labels.values) {
+    if (key == k_hostname_label) {
+      continue;
+    }
+    k += key;
+    k += '\x1f';
+    k += value;
+    k += '\x1e';
+  }
+  k += '\x1d';
+  for (const auto& t : n.taints) {
+    k += t.key + '\x1f' + t.value + '\x1f' + t.effect + '\x1e';
+  }
+  k += fmt::format("\x1d{}\x1d{}\x1d{}", n.unschedulable ? 1 : 0, gpus, n.gpu ? 1 : 0);
+  return k;
+}
+
+bool mentions_hostname(const kube::StringMap& m) {
+  return m.contains(k_hostname_label);
+}
+
+// Workloads whose fit depends on the node's identity are fitted node by node.
+bool needs_per_node_fit(const kube::Workload& w, const kube::Manifests& m) {
+  const auto& pod = w.pod;
+  if (!pod.node_name.empty() || mentions_hostname(pod.node_selector)) {
+    return true;
+  }
+  if (pod.node_affinity && pod.node_affinity->required) {
+    for (const auto& term : pod.node_affinity->required->terms) {
+      if (!term.match_fields.empty()) {
+        return true;
+      }
+      for (const auto& r : term.match_expressions) {
+        if (r.key == k_hostname_label) {
+          return true;
+        }
+      }
+    }
+  }
+  if (pod.runtime_class_name) {
+    if (const auto* rc = m.find_runtime_class(*pod.runtime_class_name); rc != nullptr && mentions_hostname(rc->node_selector)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool is_nvidia_runtime(const kube::PodTemplate& pod, const kube::Manifests& m) {
+  if (!pod.runtime_class_name) {
+    return false;
+  }
+  if (const auto* rc = m.find_runtime_class(*pod.runtime_class_name)) {
+    return rc->handler == "nvidia";
+  }
+  return *pod.runtime_class_name == "nvidia";
+}
+
+bool is_device_plugin(const kube::Workload& w) {
+  if (!w.is_daemon_set()) {
+    return false;
+  }
+  if (w.name.find("nvidia-device-plugin") != std::string::npos) {
+    return true;
+  }
+  for (const auto& c : w.pod.containers) {
+    if (c.image.find("k8s-device-plugin") != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string join_names(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) {
+    if (!s.empty()) {
+      s += ", ";
+    }
+    s += x;
+  }
+  return s;
+}
+
+// kube-scheduler's summary: "0/7 nodes are available: 3 node(s) had ..., 4 node(s) didn't match ...".
+std::string scheduler_summary(const std::map<std::string, std::string>& rejected, size_t total) {
+  std::map<std::string, int> counts;
+  for (const auto& [node, reason] : rejected) {
+    std::string r = reason;
+    if (r.rfind("node(s) ", 0) == 0) {
+      r = r.substr(8);
+    }
+    ++counts[r];
+  }
+  std::string s = fmt::format("0/{} nodes are available", total);
+  bool first = true;
+  for (const auto& [reason, n] : counts) {
+    s += first ? ": " : ", ";
+    first = false;
+    s += fmt::format("{} node(s) {}", n, reason);
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string workload_id(const kube::Workload& w) {
+  return fmt::format("{}/{}/{}", w.namespace_.empty() ? "default" : w.namespace_, kube::workload_kind_name(w.kind),
+                     w.name);
+}
+
+std::vector<NodeInfo> build_nodes(const talos::TalConfig* cfg, const std::vector<kube::Node>& observed, bool analyze,
+                                  Diagnostics& diags) {
+  std::vector<NodeInfo> out;
+  if (cfg != nullptr) {
+    for (const auto& dn : cfg->nodes) {
+      NodeInfo ni;
+      ni.declared = &dn;
+      kube::Node& n = ni.node;
+      n.name = dn.hostname;
+      n.source = kube::NodeSource::declared;
+      n.control_plane = dn.control_plane;
+      n.location = dn.location;
+      // Labels the kubelet sets itself (k8s.io/kubelet well_known_labels.go), then Talos's role label.
+      n.labels.set(std::string(k_hostname_label), dn.hostname, dn.location);
+      n.labels.set("kubernetes.io/os", "linux", dn.location);
+      n.labels.set("kubernetes.io/arch", dn.machine_spec.arch, dn.location);
+      if (dn.control_plane) {
+        n.labels.set(std::string(k_control_plane_label), "", dn.location);
+      }
+      PatchFacts pf = patch_facts(*cfg, dn);
+      // A worker whose patches set machine.nodeTaints: NodeRestriction refuses Talos's single
+      // update, so neither those taints nor the nodeLabels reach the Node.
+      bool update_refused = !dn.control_plane && !pf.node_taints.empty();
+      if (!update_refused) {
+        for (const auto& kv : dn.node_labels) {
+          n.labels.set(kv.key, kv.value, kv.location);
+        }
+      }
+      for (const auto& kv : dn.node_taints) {
+        n.taints.push_back(parse_declared_taint(kv));
+      }
+      if (dn.control_plane && !cfg->allow_scheduling_on_control_planes) {
+        n.taints.push_back(kube::Taint{std::string(k_control_plane_label), "", "NoSchedule", dn.location});
+      }
+      if (analyze) {
+        ni.gpu = nvidia::analyze_gpu_node(*cfg, dn, diags);
+        ni.is_gpu = ni.gpu->gpu;
+        n.gpu = ni.is_gpu;
+      }
+      out.push_back(std::move(ni));
+    }
+  }
+  for (const auto& on : observed) {
+    auto it = std::find_if(out.begin(), out.end(), [&](const NodeInfo& x) { return x.node.name == on.name; });
+    if (it != out.end()) {
+      // What the cluster reports wins for placement; the declaration keeps the GPU facts.
+      bool declared_gpu = it->is_gpu;
+      it->node = on;
+      it->node.gpu = declared_gpu || observed_gpu(on);
+      it->is_gpu = it->node.gpu;
+      continue;
+    }
+    NodeInfo ni;
+    ni.node = on;
+    ni.node.gpu = observed_gpu(on);
+    ni.is_gpu = ni.node.gpu;
+    out.push_back(std::move(ni));
+  }
+  return out;
+}
+
+CheckReport run_check(const CheckInputs& in) {
+  CheckReport report;
+  Diagnostics& diags = report.findings;
+  static const kube::Manifests k_empty;
+  const kube::Manifests& m = in.manifests != nullptr ? *in.manifests : k_empty;
+  report.nodes = build_nodes(in.config, in.observed, in.run_gpu_analysis, diags);
+  const auto& nodes = report.nodes;
+
+  std::map<std::string, size_t> node_index;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    node_index.emplace(nodes[i].node.name, i);
+  }
+
+  kube::FitOptions base_opts;
+  base_opts.runtime_classes = &m.runtime_classes;
+  base_opts.time_slicing_replicas = m.gpu_time_slicing_replicas();
+
+  // Group nodes by shape.
+  std::vector<int64_t> gpu_counts(nodes.size(), 0);
+  std::unordered_map<std::string, size_t> shape_of_key;
+  std::vector<size_t> shape_rep;           // representative node per shape
+  std::vector<size_t> node_shape(nodes.size());
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    auto c = kube::node_gpu_count(nodes[i].node, base_opts.time_slicing_replicas);
+    gpu_counts[i] = c.count.value_or(0);
+    auto [it, inserted] = shape_of_key.emplace(shape_key(nodes[i].node, gpu_counts[i]), shape_rep.size());
+    if (inserted) {
+      shape_rep.push_back(i);
+    }
+    node_shape[i] = it->second;
+  }
+  report.node_shapes = shape_rep.size();
+
+  // Placement.
+  std::vector<kube::FitResult> shape_fit(shape_rep.size());
+  for (const auto& w : m.workloads) {
+    Placement p;
+    p.workload = workload_id(w);
+    p.object = &w;
+    kube::FitOptions opts = base_opts;
+    opts.daemon_set = w.is_daemon_set();
+    auto record = [&](size_t i, const kube::FitResult& r) {
+      if (r.fit) {
+        p.fits.push_back(nodes[i].node.name);
+      } else {
+        p.rejected.emplace(nodes[i].node.name, r.message);
+      }
+    };
+    if (needs_per_node_fit(w, m)) {
+      for (size_t i = 0; i < nodes.size(); ++i) {
+        record(i, kube::fits(w, nodes[i].node, opts));
+      }
+    } else {
+      for (size_t s = 0; s < shape_rep.size(); ++s) {
+        shape_fit[s] = kube::fits(w, nodes[shape_rep[s]].node, opts);
+      }
+      for (size_t i = 0; i < nodes.size(); ++i) {
+        record(i, shape_fit[node_shape[i]]);
+      }
+    }
+    std::sort(p.fits.begin(), p.fits.end());
+    report.placements.push_back(std::move(p));
+  }
+
+  // ---- Workload rules ----------------------------------------------------------------------
+  bool any_gpu_request = false;
+  std::vector<bool> gpu_workload(m.workloads.size(), false);
+  std::unordered_map<std::string, nvidia::CudaCheck> cuda_cache;
+  for (size_t wi = 0; wi < m.workloads.size(); ++wi) {
+    const auto& w = m.workloads[wi];
+    const auto& pod = w.pod;
+    const Placement& p = report.placements[wi];
+    std::string id = workload_id(w);
+    bool requests_gpu = kube::requests_resource(pod);
+    bool nvidia_runtime = is_nvidia_runtime(pod, m);
+    bool is_gpu = requests_gpu || nvidia_runtime;
+    gpu_workload[wi] = is_gpu;
+    any_gpu_request = any_gpu_request || requests_gpu;
+    bool admission_error = false;
+
+    if (pod.runtime_class_name) {
+      auto adm = kube::admit_runtime_class(pod, m.runtime_classes);
+      if (!adm.admitted) {
+        admission_error = true;
+        bool missing = kube::find_runtime_class(m.runtime_classes, *pod.runtime_class_name) == nullptr;
+        diags.error(missing ? "sched-runtimeclass-missing" : "sched-runtimeclass-conflict",
+                    fmt::format("{}: {}", id, adm.error),
+                    adm.location.empty() ? pod.runtime_class_location : adm.location);
+      }
+    }
+    for (const auto& problem : kube::validate_resources(pod, w.kind == kube::WorkloadKind::pod)) {
+      if (problem.field.find("nvidia.com/") == std::string::npos) {
+        continue;
+      }
+      admission_error = true;
+      diags.error("sched-gpu-resources", fmt::format("{}: {}: {}", id, problem.field, problem.message),
+                  problem.location.empty() ? w.location : problem.location);
+    }
+    if (!pod.node_name.empty() && node_index.count(pod.node_name) == 0 && !nodes.empty()) {
+      diags.error("sched-node-name-unknown",
+                  fmt::format("{}: spec.nodeName '{}' is not a declared or observed node", id, pod.node_name),
+                  pod.node_name_location.empty() ? w.location : pod.node_name_location);
+      admission_error = true;
+    }
+    if (p.fits.empty() && !nodes.empty() && !admission_error) {
+      std::string msg = fmt::format("no node fits {}: {}", id, scheduler_summary(p.rejected, nodes.size()));
+      if (is_gpu) {
+        diags.error("sched-no-node-fits", msg, w.location);
+      } else {
+        diags.warning("sched-no-node-fits", msg, w.location);
+      }
+    }
+
+    // Pod Security at the namespace's levels.
+    const kube::Namespace* ns = m.find_namespace(w.namespace_.empty() ? "default" : w.namespace_);
+    kube::NamespacePolicy policy = kube::namespace_policy(ns);
+    if (policy.enforce.level != kube::PsaLevel::privileged) {
+      auto r = kube::evaluate_pod_security(pod, policy.enforce);
+      if (!r.allowed) {
+        diags.error("psa-enforce", fmt::format("{}: {}", id, r.message(policy.enforce)), w.location);
+      }
+    }
+    if (policy.warn.level != kube::PsaLevel::privileged && policy.warn.str() != policy.enforce.str()) {
+      auto r = kube::evaluate_pod_security(pod, policy.warn);
+      if (!r.allowed) {
+        diags.warning("psa-warn", fmt::format("{}: {}", id, r.message(policy.warn)), w.location);
+      }
+    }
+
+    // CUDA image vs the driver of each GPU node it fits.
+    if (is_gpu) {
+      for (const auto* c : pod.all_containers()) {
+        auto ref = nvidia::ImageRef::parse(c->image);
+        if (!ref) {
+          continue;
+        }
+        auto tag = nvidia::cuda_from_tag(*ref);
+        std::map<std::string, std::string> env;
+        for (const auto& e : c->env) {
+          if (e.value) {
+            env[e.name] = *e.value;
+          }
+        }
+        auto needs = nvidia::image_needs(tag ? std::optional(tag->cuda) : std::nullopt,
+                                         tag && tag->source == nvidia::CudaSource::official_tag, env);
+        if (!needs.cuda && needs.requires_.empty()) {
+          continue;
+        }
+        for (const auto& node_name : p.fits) {
+          const NodeInfo& ni = nodes[node_index[node_name]];
+          if (!ni.gpu || ni.gpu->driver.empty()) {
+            continue;
+          }
+          nvidia::DriverFacts facts{ni.gpu->driver, ni.gpu->cuda, {}, {}};
+          std::string key = c->image + '\x1f' + ni.gpu->driver;
+          for (const auto& [k, v] : env) {
+            key += '\x1f' + k + '=' + v;
+          }
+          auto it = cuda_cache.find(key);
+          if (it == cuda_cache.end()) {
+            it = cuda_cache.emplace(key, nvidia::check_cuda(needs, facts, nvidia::GpuClass::unknown)).first;
+          }
+          const auto& verdict = it->second;
+          std::string msg = fmt::format("{}: container '{}' on {}: {}", id, c->name, node_name, verdict.message);
+          SourceLocation loc = c->image_location.empty() ? c->location : c->image_location;
+          switch (verdict.verdict) {
+            case nvidia::CudaVerdict::wont_start:
+            case nvidia::CudaVerdict::cuda_fails:
+              diags.error("cuda-driver-incompatible", msg, loc);
+              break;
+            case nvidia::CudaVerdict::minor_compat:
+              diags.warning("cuda-minor-compat", msg, loc);
+              break;
+            case nvidia::CudaVerdict::forward_compat:
+              diags.warning("cuda-forward-compat", msg, loc);
+              break;
+            case nvidia::CudaVerdict::ok:
+            case nvidia::CudaVerdict::unknown:
+              break;
+          }
+        }
+      }
+    }
+
+    // Pinned to GPU nodes but cannot see a GPU.
+    bool pinned = !pod.node_selector.empty() || !pod.node_name.empty() ||
+                  (pod.node_affinity && pod.node_affinity->required);
+    if (!is_gpu && pinned && !p.fits.empty() && !is_device_plugin(w)) {
+      bool all_gpu = std::all_of(p.fits.begin(), p.fits.end(),
+                                 [&](const std::string& n) { return nodes[node_index[n]].is_gpu; });
+      if (all_gpu) {
+        diags.warning("workload-gpu-invisible",
+                      fmt::format("{} runs only on GPU nodes ({}) but neither requests nvidia.com/gpu nor uses the "
+                                  "nvidia RuntimeClass: it will not see the GPU",
+                                  id, join_names(p.fits)),
+                      w.location);
+      }
+    }
+  }
+
+  // Rough GPU capacity: workloads that can only land on the same set of GPU nodes.
+  {
+    std::map<std::vector<std::string>, std::pair<int64_t, std::vector<size_t>>> demand;
+    for (size_t wi = 0; wi < m.workloads.size(); ++wi) {
+      const auto& w = m.workloads[wi];
+      const auto& p = report.placements[wi];
+      if (w.is_daemon_set() || p.fits.empty()) {
+        continue;
+      }
+      int64_t per_pod = kube::pod_request(w.pod);
+      if (per_pod <= 0) {
+        continue;
+      }
+      int64_t replicas = w.replicas.value_or(1);
+      auto& d = demand[p.fits];
+      d.first += per_pod * replicas;
+      d.second.push_back(wi);
+    }
+    for (const auto& [fit_set, d] : demand) {
+      int64_t supply = 0;
+      for (const auto& n : fit_set) {
+        supply += gpu_counts[node_index[n]];
+      }
+      if (d.first > supply) {
+        const auto& first = m.workloads[d.second.front()];
+        diags.warning("sched-gpu-capacity",
+                      fmt::format("{} GPU(s) requested by {} workload(s) that fit only {} ({} GPU(s))", d.first,
+                                  d.second.size(), join_names(fit_set), supply),
+                      first.location);
+      }
+    }
+  }
+
+  // ---- NVIDIA cluster rules ----------------------------------------------------------------
+  std::vector<size_t> gpu_nodes;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (nodes[i].is_gpu) {
+      gpu_nodes.push_back(i);
+    }
+  }
+  bool have_manifests = !m.files.empty();
+  if (!gpu_nodes.empty() && have_manifests) {
+    const kube::RuntimeClass* named = m.find_runtime_class("nvidia");
+    bool any_handler = std::any_of(m.runtime_classes.begin(), m.runtime_classes.end(),
+                                   [](const kube::RuntimeClass& rc) { return rc.handler == "nvidia"; });
+    const NodeInfo& first_gpu = nodes[gpu_nodes.front()];
+    if (named != nullptr && named->handler != "nvidia") {
+      diags.error("nvidia-runtimeclass",
+                  fmt::format("RuntimeClass 'nvidia' has handler '{}', but the NVIDIA container toolkit registers the "
+                              "containerd runtime 'nvidia'",
+                              named->handler),
+                  named->handler_location.empty() ? named->location : named->handler_location);
+    } else if (named == nullptr && !any_handler) {
+      diags.error("nvidia-runtimeclass",
+                  fmt::format("no RuntimeClass with handler 'nvidia' in the manifests, but {} is a GPU node",
+                              first_gpu.node.name),
+                  first_gpu.node.location);
+    }
+
+    // Device plugin coverage.
+    std::vector<size_t> plugins;
+    for (size_t wi = 0; wi < m.workloads.size(); ++wi) {
+      if (is_device_plugin(m.workloads[wi])) {
+        plugins.push_back(wi);
+      }
+    }
+    if (plugins.empty()) {
+      if (any_gpu_request) {
+        for (size_t wi = 0; wi < m.workloads.size(); ++wi) {
+          if (kube::requests_resource(m.workloads[wi].pod)) {
+            diags.warning("nvidia-device-plugin-missing",
+                          fmt::format("{} requests nvidia.com/gpu, but no NVIDIA device plugin DaemonSet is in the "
+                                      "manifests to advertise it",
+                                      workload_id(m.workloads[wi])),
+                          m.workloads[wi].location);
+            break;
+          }
+        }
+      }
+    } else {
+      for (size_t gi : gpu_nodes) {
+        const std::string& name = nodes[gi].node.name;
+        bool covered = false;
+        for (size_t wi : plugins) {
+          const auto& fits = report.placements[wi].fits;
+          if (std::binary_search(fits.begin(), fits.end(), name)) {
+            covered = true;
+            break;
+          }
+        }
+        if (!covered) {
+          const auto& w = m.workloads[plugins.front()];
+          diags.error("nvidia-device-plugin-coverage",
+                      fmt::format("{} cannot run on GPU node {}: {}", workload_id(w), name,
+                                  report.placements[plugins.front()].rejected.at(name)),
+                      w.location);
+        }
+      }
+    }
+
+    // GPU nodes no GPU workload can use.
+    if (!m.workloads.empty()) {
+      for (size_t gi : gpu_nodes) {
+        const std::string& name = nodes[gi].node.name;
+        bool used = false;
+        for (size_t wi = 0; wi < m.workloads.size() && !used; ++wi) {
+          if (!gpu_workload[wi] || is_device_plugin(m.workloads[wi])) {
+            continue;
+          }
+          const auto& fits = report.placements[wi].fits;
+          used = std::binary_search(fits.begin(), fits.end(), name);
+        }
+        if (!used) {
+          diags.warning("node-gpu-unused",
+                        fmt::format("GPU node {}: no GPU workload in the manifests can be scheduled on it", name),
+                        nodes[gi].node.location);
+        }
+      }
+    }
+  }
+
+  // ---- Declared node rules ------------------------------------------------------------------
+  if (in.config != nullptr) {
+    for (const auto& ni : nodes) {
+      if (ni.declared == nullptr) {
+        continue;
+      }
+      const talos::Node& dn = *ni.declared;
+      PatchFacts pf = patch_facts(*in.config, dn);
+      if (!dn.control_plane) {
+        for (const auto& [key, loc] : pf.node_taints) {
+          diags.error("node-taints-noderestriction",
+                      fmt::format("{}: machine.nodeTaints '{}' on a worker is rejected by NodeRestriction, and the "
+                                  "refused update drops the node's labels too",
+                                  dn.hostname, key),
+                      loc, "set worker taints with talconfig nodeTaints (generated as registerWithTaints)");
+        }
+        for (const auto& kv : dn.node_taints) {
+          diags.note("node-taints-noderestriction",
+                     fmt::format("{}: taint '{}' on a worker is applied through registerWithTaints when the node "
+                                 "registers; later changes need 'kubectl taint' as an admin",
+                                 dn.hostname, kv.key),
+                     kv.location);
+        }
+        for (const auto& kv : dn.node_labels) {
+          if (kube::is_forbidden_node_label(kv.key)) {
+            diags.error("node-label-forbidden",
+                        fmt::format("{}: label '{}' cannot be set by the node itself: {}", dn.hostname, kv.key,
+                                    kube::forbidden_node_label_reason(kv.key)),
+                        kv.location);
+          }
+        }
+      }
+      if (!ni.gpu || !ni.gpu->gpu) {
+        continue;
+      }
+      const auto& g = *ni.gpu;
+      // All four modules (an empty list is gpu-kernel-modules-missing, from the GPU analysis).
+      if (!g.kernel_modules.empty()) {
+        std::vector<std::string> missing;
+        for (const auto& mod : k_nvidia_modules) {
+          if (std::find(g.kernel_modules.begin(), g.kernel_modules.end(), mod) == g.kernel_modules.end()) {
+            missing.push_back(mod);
+          }
+        }
+        if (!missing.empty()) {
+          diags.error("nvidia-kernel-modules",
+                      fmt::format("{}: the NVIDIA modules {} are not loaded (machine.kernel.modules)", dn.hostname,
+                                  join_names(missing)),
+                      dn.location);
+        }
+      }
+      bool has_toolkit = std::any_of(g.extensions.begin(), g.extensions.end(), [](const std::string& e) {
+        return e.find("nvidia-container-toolkit") != std::string::npos;
+      });
+      if (has_toolkit) {
+        if (!pf.bpf_jit_harden) {
+          diags.error("nvidia-bpf-jit-harden",
+                      fmt::format("{}: net.core.bpf_jit_harden stays at Talos's default 2; the NVIDIA container "
+                                  "toolkit cannot add device rules",
+                                  dn.hostname),
+                      dn.location, "add `machine.sysctls: {net.core.bpf_jit_harden: 1}` to the node's patches");
+        } else if (*pf.bpf_jit_harden != "1" && *pf.bpf_jit_harden != "0") {
+          diags.error("nvidia-bpf-jit-harden",
+                      fmt::format("{}: net.core.bpf_jit_harden is {}; the NVIDIA container toolkit needs 1",
+                                  dn.hostname, *pf.bpf_jit_harden),
+                      pf.bpf_location);
+        }
+      }
+      // The installer must carry this node's extensions.
+      auto plain_installer = [](std::string_view img) {
+        return img.rfind("ghcr.io/siderolabs/installer", 0) == 0;
+      };
+      if (pf.install_image) {
+        auto id = nvidia::installer_url_schematic_id(*pf.install_image);
+        if (plain_installer(*pf.install_image) || !id || (!g.schematic_id.empty() && *id != g.schematic_id)) {
+          diags.error("nvidia-installer-image",
+                      fmt::format("{}: machine.install.image '{}' is not the factory installer of the node's "
+                                  "schematic{}; upgrades drop the NVIDIA extensions",
+                                  dn.hostname, *pf.install_image,
+                                  g.schematic_id.empty() ? "" : fmt::format(" ({})", g.schematic_id)),
+                      pf.install_image_location);
+        }
+      } else if (!dn.talos_image_url.empty()) {
+        auto id = nvidia::installer_url_schematic_id(dn.talos_image_url);
+        std::string declared_id;
+        if (dn.schematic) {
+          Diagnostics ignore;
+          if (auto s = talos::read_schematic(*dn.schematic, ignore)) {
+            declared_id = talos::schematic_id(*s);
+          }
+        }
+        if (plain_installer(dn.talos_image_url) || (id && !declared_id.empty() && *id != declared_id)) {
+          diags.error("nvidia-installer-image",
+                      fmt::format("{}: talosImageURL '{}' is not the factory installer of the node's schematic{}; "
+                                  "upgrades drop the NVIDIA extensions",
+                                  dn.hostname, dn.talos_image_url,
+                                  declared_id.empty() ? "" : fmt::format(" ({})", declared_id)),
+                      dn.talos_image_url_location.empty() ? dn.location : dn.talos_image_url_location);
+        }
+      }
+    }
+  }
+
+  diags.sort();
+  return report;
+}
+
+}  // namespace talgpu::check

@@ -1,0 +1,201 @@
+#include <check/rules.hpp>
+
+#include <ranges>
+
+#include <fmt/format.h>
+
+namespace talgpu::check {
+
+namespace {
+
+// Kept sorted by id: explain lists them in this order and SARIF's rule table follows it.
+const std::vector<RuleInfo> k_rules = {
+    {"cuda-driver-incompatible", Severity::error,
+     "a GPU container's CUDA needs a newer driver than its node runs",
+     "libnvidia-container compares the image's NVIDIA_REQUIRE_CUDA (official CUDA images set it; "
+     "legacy images get cuda>=<CUDA_VERSION>) with the newest CUDA the node's driver supports. When no "
+     "OR group holds, the runtime refuses to start the container with \"unsatisfied condition: cuda>=X.Y, "
+     "please update your driver...\". When the requirement passes through a brand/driver window, the image "
+     "runs on its cuda-compat libraries, which only data-center GPUs accept (consumer cards fail with CUDA "
+     "error 804). Without a requirement, CUDA initialisation fails at run time when the image's major "
+     "version is newer than the driver's.",
+     "use an image built for the node's CUDA version or older (the driver's ceiling is shown in the "
+     "message), or move the node to a newer driver tier (the production extensions ship a newer branch).",
+     "containers:\n  - name: cuda\n    image: nvcr.io/nvidia/cuda:12.2.0-base-ubuntu22.04  # <= the driver's CUDA\n"},
+    {"cuda-forward-compat", Severity::warning,
+     "a GPU container runs only through CUDA forward compatibility",
+     "The image needs a newer CUDA than the driver supports; the official images carry cuda-compat "
+     "libraries and list older driver branches in NVIDIA_REQUIRE_CUDA, so the container starts and uses "
+     "them. Forward compatibility works only on NVIDIA data-center GPUs (and select RTX/Jetson SKUs).",
+     "prefer an image whose CUDA is at most the driver's ceiling, or confirm the GPU is a data-center part.",
+     ""},
+    {"cuda-minor-compat", Severity::warning,
+     "a GPU container relies on CUDA minor-version compatibility",
+     "Same CUDA major, newer minor than the driver: CUDA 11+ applications run on any driver of the major's "
+     "minimum branch, but features that need a newer driver fail with cudaErrorCallRequiresNewerDriver and "
+     "PTX-only kernels cannot be JIT-compiled.",
+     "use an image built for the driver's CUDA version, or a driver tier that supports the image's CUDA.",
+     ""},
+    {"node-gpu-unused", Severity::warning,
+     "a GPU node that no GPU workload can be scheduled on",
+     "Every GPU workload in the manifests is kept off this node (taints, selectors, RuntimeClass "
+     "scheduling), so its GPUs sit idle; usually a taint nobody tolerates or a label nobody selects.",
+     "give the GPU workloads the node's tolerations and selectors, or fix the node's labels.",
+     "tolerations:\n  - key: nvidia.com/gpu\n    operator: Exists\n    effect: NoSchedule\n"},
+    {"node-label-forbidden", Severity::error,
+     "a worker label that the NodeRestriction admission plugin forbids a kubelet to set",
+     "Talos applies machine.nodeLabels with the node's own kubelet credentials on workers. NodeRestriction "
+     "rejects kubernetes.io / k8s.io labels outside the kubelet's allowed set (node-role.kubernetes.io/* "
+     "included) and node-restriction.kubernetes.io/*; the whole update fails, taints and other labels "
+     "included.",
+     "use a label under your own domain (example.com/role) or set it as a cluster admin.",
+     "nodeLabels:\n  example.com/gpu: \"true\"\n"},
+    {"node-taints-noderestriction", Severity::error,
+     "a worker sets taints through machine.nodeTaints, which NodeRestriction rejects",
+     "On workers Talos updates the Node with the kubelet's credentials, and NodeRestriction forbids a "
+     "kubelet to modify taints; because Talos sends labels, annotations and taints in one update, the "
+     "labels are lost too. talgpu's config generator moves talconfig nodeTaints of workers to the kubelet's "
+     "registerWithTaints (applied once, when the Node registers), but a patch that sets machine.nodeTaints "
+     "bypasses it. talconfig nodeTaints on a worker are reported as a note: they apply at first "
+     "registration only.",
+     "set worker taints with registerWithTaints (talconfig nodeTaints do that) and change them later with "
+     "kubectl taint as an admin.",
+     "machine:\n  kubelet:\n    extraConfig:\n      registerWithTaints:\n        - key: nvidia.com/gpu\n          value: present\n          effect: NoSchedule\n"},
+    {"nvidia-bpf-jit-harden", Severity::error,
+     "a GPU node with the container toolkit keeps net.core.bpf_jit_harden at Talos's default of 2",
+     "Talos's KSPP defaults set net.core.bpf_jit_harden=2; libnvidia-container then fails to edit the "
+     "cgroup v2 device eBPF program (\"mount error: failed to add device rules ... last insn is not an exit "
+     "or jmp\") and no GPU container starts. The Talos NVIDIA guide sets it to 1.",
+     "add the sysctl to the GPU node's patches.",
+     "machine:\n  sysctls:\n    net.core.bpf_jit_harden: 1\n"},
+    {"nvidia-device-plugin-coverage", Severity::error,
+     "the NVIDIA device plugin cannot run on a GPU node",
+     "Without the device plugin pod on a node the kubelet never advertises nvidia.com/gpu there, so every "
+     "GPU request stays Pending with \"Insufficient nvidia.com/gpu\". The plugin DaemonSet must tolerate "
+     "all NoSchedule/NoExecute taints of each GPU node and match its selectors.",
+     "add the GPU nodes' taints to the plugin's tolerations (Helm: tolerations:) and check its nodeSelector "
+     "or affinity.",
+     "tolerations:\n  - key: nvidia.com/gpu\n    operator: Exists\n    effect: NoSchedule\n"},
+    {"nvidia-device-plugin-missing", Severity::warning,
+     "GPU workloads request nvidia.com/gpu but no NVIDIA device plugin is in the manifests",
+     "Only the device plugin advertises nvidia.com/gpu. It may be installed outside these manifests (GPU "
+     "Operator, helm install by hand); if not, GPU pods stay Pending.",
+     "add the nvidia-device-plugin HelmRelease or NVIDIA's static DaemonSet, with runtimeClassName: nvidia.",
+     ""},
+    {"nvidia-installer-image", Severity::error,
+     "a GPU node installs or upgrades from an installer without its NVIDIA extensions",
+     "machine.install.image decides what an upgrade installs. A plain ghcr.io/siderolabs/installer (or a "
+     "factory installer of another schematic) has no NVIDIA extensions, so the first upgrade silently drops "
+     "the driver and the toolkit.",
+     "use the Image Factory installer of the node's schematic: factory.talos.dev/metal-installer/<schematic "
+     "id>:<talos version> (talhelper derives it from the node's schematic when talosImageURL is unset).",
+     ""},
+    {"nvidia-kernel-modules", Severity::error,
+     "a GPU node does not load all four NVIDIA kernel modules",
+     "The Talos NVIDIA extensions blacklist nvidia, nvidia_uvm, nvidia_drm and nvidia_modeset; only modules "
+     "listed in machine.kernel.modules (talconfig kernelModules) load. Without nvidia_uvm CUDA cannot "
+     "allocate memory; without nvidia the GPU is invisible.",
+     "list all four modules.",
+     "machine:\n  kernel:\n    modules:\n      - name: nvidia\n      - name: nvidia_uvm\n      - name: nvidia_drm\n      - name: nvidia_modeset\n"},
+    {"nvidia-runtimeclass", Severity::error,
+     "there is no RuntimeClass `nvidia` with handler `nvidia` for the GPU nodes",
+     "The NVIDIA container toolkit extension registers the containerd runtime `nvidia`; pods reach it only "
+     "through a RuntimeClass whose handler is `nvidia`. A missing class rejects pods that name it; a wrong "
+     "handler fails their sandboxes with \"no runtime for ... is configured\".",
+     "add the RuntimeClass.",
+     "apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata:\n  name: nvidia\nhandler: nvidia\n"},
+    {"psa-enforce", Severity::error,
+     "a workload violates its namespace's Pod Security enforce level",
+     "The Pod Security admission plugin rejects pods that violate the namespace's "
+     "pod-security.kubernetes.io/enforce level at its enforce-version. For controllers the Deployment or "
+     "DaemonSet is accepted but its pods are not created.",
+     "relax the namespace's level (GPU plugins usually need privileged) or harden the pod.",
+     "metadata:\n  labels:\n    pod-security.kubernetes.io/enforce: privileged\n"},
+    {"psa-warn", Severity::warning,
+     "a workload violates its namespace's Pod Security warn level",
+     "The API server admits the object but returns a warning to kubectl and Flux for every violation of "
+     "the pod-security.kubernetes.io/warn level.",
+     "harden the pod or align the namespace's warn level.",
+     ""},
+    {"sched-gpu-capacity", Severity::warning,
+     "GPU workloads request more GPUs than the nodes they fit on have",
+     "The sum of nvidia.com/gpu requests (times replicas; DaemonSets once per node) over the workloads that "
+     "can only land on a set of GPU nodes exceeds those nodes' GPUs, so some pods stay Pending with "
+     "\"Insufficient nvidia.com/gpu\". A rough bound: it ignores pod lifetimes.",
+     "lower replicas or requests, add GPU nodes, or enable time-slicing in the device plugin.",
+     ""},
+    {"sched-gpu-resources", Severity::error,
+     "nvidia.com/gpu requests and limits that the API server rejects",
+     "Extended resources cannot be overcommitted: requests must equal limits, a request needs a limit, and "
+     "quantities must be whole numbers.",
+     "set limits only (requests default to them) or equal requests and limits.",
+     "resources:\n  limits:\n    nvidia.com/gpu: 1\n"},
+    {"sched-no-node-fits", Severity::error,
+     "no node can run a workload (an error for GPU workloads, a warning otherwise)",
+     "The scheduler filters every node out; the message gives each node's first reason in kube-scheduler's "
+     "words (untolerated taint, node affinity/selector, RuntimeClass, nodeName, Insufficient nvidia.com/gpu).",
+     "add the missing tolerations or fix the selectors; the placement table shows the reason per node.",
+     ""},
+    {"sched-node-name-unknown", Severity::error,
+     "spec.nodeName names a node that is neither declared nor observed",
+     "A pod with nodeName bypasses the scheduler and waits forever for a kubelet of that name.",
+     "use a declared hostname, or drop nodeName and select the node by label.",
+     ""},
+    {"sched-runtimeclass-conflict", Severity::error,
+     "a pod's nodeSelector conflicts with its RuntimeClass's scheduling.nodeSelector",
+     "The RuntimeClass admission plugin merges the class's nodeSelector into the pod's and rejects the pod "
+     "when a key has two different values.",
+     "drop the key from the pod or make both values equal.",
+     ""},
+    {"sched-runtimeclass-missing", Severity::error,
+     "a pod names a RuntimeClass that does not exist",
+     "The RuntimeClass admission plugin rejects the pod: pod rejected: RuntimeClass \"x\" not found.",
+     "create the RuntimeClass (for NVIDIA: name nvidia, handler nvidia) or fix the name.",
+     "apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata:\n  name: nvidia\nhandler: nvidia\n"},
+    {"workload-gpu-invisible", Severity::warning,
+     "a workload pinned to GPU nodes that neither requests a GPU nor uses the nvidia runtime",
+     "Without nvidia.com/gpu (the device plugin injects the device) or runtimeClassName: nvidia (the toolkit "
+     "hook mounts the driver) the container runs on the GPU node but sees no GPU.",
+     "request the GPU, or set runtimeClassName: nvidia.",
+     "runtimeClassName: nvidia\ncontainers:\n  - name: app\n    resources:\n      limits:\n        nvidia.com/gpu: 1\n"},
+};
+
+}  // namespace
+
+const std::vector<RuleInfo>& rule_catalog() {
+  return k_rules;
+}
+
+const RuleInfo* find_rule(std::string_view id) {
+  for (const auto& r : k_rules) {
+    if (id == r.id) {
+      return &r;
+    }
+  }
+  return nullptr;
+}
+
+std::vector<std::string> rule_ids() {
+  std::vector<std::string> ids;
+  for (const auto& r : k_rules) {
+    ids.emplace_back(r.id);
+  }
+  return ids;
+}
+
+std::string explain_text(const RuleInfo& r) {
+  std::string s = fmt::format("{} ({}): {}\n\nWhy: {}\n\nFix: {}\n", r.id, severity_name(r.severity), r.summary,
+                              r.why, r.fix);
+  if (r.snippet[0] != '\0') {
+    s += "\n";
+    for (const auto& line : std::string_view(r.snippet) | std::views::split('\n')) {
+      std::string_view l(line.begin(), line.end());
+      if (!l.empty()) {
+        s += fmt::format("    {}\n", l);
+      }
+    }
+  }
+  return s;
+}
+
+}  // namespace talgpu::check
