@@ -145,6 +145,14 @@ struct LoadOptions {
   bool substitute_env = true;          // talhelper --no-substitute turns this off
 };
 
+// talhelper's LatestTalosVersion (pkg/config/defaults.go): the talosVersion used when none is set.
+extern const char* const k_latest_talos_version;
+
+// Merges a group block (`controlPlane:` / `worker:`) into a node as talhelper does
+// (pkg/config/nodeconfigs.go): patches = group then node, certSANs / extraManifests = node then
+// group (unless the node's override* flag is set), every other field node-if-set-else-group.
+void merge_node_configs(Node& node, const NodeConfigs& group);
+
 // Loads, substitutes, merges and validates. Problems go to `diags` (all of them); the result is
 // an error only when the file cannot be read or parsed at all.
 Result<TalConfig> load_talconfig(const LoadOptions& opts, Diagnostics& diags);
