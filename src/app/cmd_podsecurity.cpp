@@ -1,15 +1,138 @@
-// Placeholder until the capability lands; replaced by its own implementation.
+// `talgpu podsecurity --level L [--version V] FILE...`: would these pods (or the pod templates of
+// these workloads) be admitted by Pod Security Admission at level L and version V? The checks are
+// kube/podsecurity.hpp's mirror of kubernetes/pod-security-admission, so the violations read as
+// the API server writes them. Exit 1 when any object is denied or an input is malformed.
+
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <app/command.hpp>
 #include <core/error.hpp>
+#include <core/fs.hpp>
+#include <kube/manifest_loader.hpp>
+#include <kube/podsecurity.hpp>
+#include <yaml/document.hpp>
 
 namespace talgpu {
 
-void setup_podsecurity(CLI::App& app, Context&, CommandRun& run) {
-  app.allow_extras();
-  run = [] () -> int { throw Abort("'podsecurity' is not available yet", k_exit_usage); };
-  (void)app;
+namespace {
+
+struct Options {
+  std::string level;
+  std::string version = "latest";
+  std::vector<std::string> files;
+};
+
+struct ObjectResult {
+  std::string name;  // "Pod default/x"
+  kube::PsaResult result;
+};
+
+struct FileResult {
+  std::string file;
+  std::vector<ObjectResult> objects;
+  bool allowed() const {
+    for (const auto& o : objects) {
+      if (!o.result.allowed) {
+        return false;
+      }
+    }
+    return true;
+  }
+};
+
+int run_podsecurity(Context& ctx, const Options& opts) {
+  auto level = kube::parse_psa_level(opts.level);
+  if (!level) {
+    throw Abort(fmt::format("unknown level '{}' (expected privileged, baseline or restricted)", opts.level),
+                k_exit_usage);
+  }
+  auto version = kube::parse_psa_version(opts.version);
+  if (!version) {
+    throw Abort(fmt::format("invalid version '{}' (expected latest or v1.N, e.g. v1.28)", opts.version), k_exit_usage);
+  }
+  kube::PsaPolicy policy{*level, *version};
+
+  Diagnostics diags;
+  std::vector<FileResult> results;
+  for (const auto& file : opts.files) {
+    if (!file_exists(file) || is_directory(file)) {
+      throw Abort(fmt::format("{}: no such file", file), k_exit_usage);
+    }
+    auto docs = yaml::parse_file(file);
+    if (!docs) {
+      const Error& e = docs.error();
+      diags.error(e.rule.empty() ? "yaml-syntax" : e.rule, e.message, e.location);
+      continue;
+    }
+    FileResult fr;
+    fr.file = file;
+    kube::Manifests m;
+    for (const auto& d : *docs) {
+      kube::add_document(d.root, file, m, diags);
+    }
+    for (const auto& w : m.workloads) {
+      fr.objects.push_back({w.display_name(), kube::evaluate_pod_security(w.pod, policy)});
+    }
+    if (fr.objects.empty()) {
+      diags.error("podsecurity-no-pods", fmt::format("{}: no Pod or workload with a pod template found", file),
+                  SourceLocation{file, 0, 0});
+      continue;
+    }
+    results.push_back(std::move(fr));
+  }
+
+  bool denied = false;
+  for (const auto& r : results) {
+    denied = denied || !r.allowed();
+  }
+  if (ctx.json()) {
+    nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+    for (const auto& r : results) {
+      nlohmann::ordered_json j;
+      j["file"] = r.file;
+      j["allowed"] = r.allowed();
+      nlohmann::ordered_json vs = nlohmann::ordered_json::array();
+      for (const auto& o : r.objects) {
+        for (const auto& v : o.result.violations) {
+          vs.push_back({{"check", v.check}, {"reason", v.reason}, {"detail", v.detail}});
+        }
+      }
+      j["violations"] = vs;
+      arr.push_back(j);
+    }
+    fmt::print(ctx.out, "{}\n", arr.dump(2));
+  } else {
+    for (const auto& r : results) {
+      for (const auto& o : r.objects) {
+        std::string who = r.objects.size() > 1 ? fmt::format("{}: {}", r.file, o.name) : r.file;
+        if (o.result.allowed) {
+          fmt::print(ctx.out, "{}: {} ({})\n", who, styled("allowed", TextStyle::good, ctx.color_out), policy.str());
+          continue;
+        }
+        fmt::print(ctx.out, "{}: {} ({})\n", who, styled("denied", TextStyle::error, ctx.color_out), policy.str());
+        for (const auto& v : o.result.violations) {
+          fmt::print(ctx.out, "  {}{} [{}]\n", v.reason, v.detail.empty() ? "" : fmt::format(" ({})", v.detail),
+                     v.check);
+        }
+      }
+    }
+  }
+  print_diagnostics(ctx, diags);
+  return denied || diags.has_errors() ? k_exit_findings : k_exit_ok;
+}
+
+}  // namespace
+
+void setup_podsecurity(CLI::App& app, Context& ctx, CommandRun& run) {
+  auto opts = std::make_shared<Options>();
+  app.add_option("--level", opts->level, "Pod Security level: privileged, baseline or restricted")
+      ->required()
+      ->check(CLI::IsMember({"privileged", "baseline", "restricted"}));
+  app.add_option("--version", opts->version, "Policy version: latest (default) or v1.N");
+  app.add_option("files", opts->files, "Manifest files with Pods or workloads")->required();
+  run = [&ctx, opts]() -> int { return run_podsecurity(ctx, *opts); };
 }
 
 }  // namespace talgpu

@@ -10,7 +10,7 @@
 
 namespace talgpu::kube {
 
-// The namespace (prefix before '/') of a label key, lower-cased; "" when unprefixed.
+// The namespace (prefix before the first /) of a label key; "" when unprefixed (case kept, as upstream).
 std::string label_namespace(std::string_view key);
 // IsKubeletLabel: the fixed list plus kubelet.kubernetes.io / node.kubernetes.io namespaces and
 // their subdomains.

@@ -93,9 +93,9 @@ struct FitOptions {
   bool comparison_operators = false;  // TaintTolerationComparisonOperators gate
 };
 
-// Filter order: nodeName, RuntimeClass admission, unschedulable, node affinity/selector, taints,
-// GPU validity and count (the scheduler's plugin order: NodeUnschedulable, NodeName, ..., NodeAffinity,
-// TaintToleration, NodeResourcesFit; admission happens before any of them).
+// Order: what admission rejects first (RuntimeClass, invalid nvidia.com/gpu resources), then the
+// scheduler's default filter order (pkg/scheduler/apis/config/v1/default_plugins.go):
+// NodeUnschedulable, NodeName, TaintToleration, NodeAffinity, NodeResourcesFit.
 FitResult fits(const PodTemplate& pod, const Node& node, const FitOptions& opts = {});
 // Convenience for a workload (DaemonSet tolerations when it is one).
 FitResult fits(const Workload& w, const Node& node, FitOptions opts = {});

@@ -1,0 +1,1163 @@
+// Manifest loading: files, folders, kustomizations, Lists, Flux objects; see manifest_loader.hpp.
+//
+// We read Kubernetes objects leniently, like the API server's decoder does for fields we do not
+// model: unknown fields are ignored (no "unknown key" noise on real manifests), but a field we do
+// model with the wrong type is a located error, because the API server would reject the object.
+
+#include <kube/manifest_loader.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include <fmt/format.h>
+
+#include <core/fs.hpp>
+#include <yaml/document.hpp>
+#include <yaml/reader.hpp>
+
+namespace talgpu::kube {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* k_type = "manifest-type";
+constexpr const char* k_missing = "manifest-missing-key";
+
+// Typed field access on a mapping with located type errors.
+class Fields {
+ public:
+  Fields(const yaml::Node* node, std::string path, Diagnostics& diags)
+      : m_node(node && node->is_mapping() ? node : nullptr), m_path(std::move(path)), m_diags(diags) {
+    if (node && !node->is_mapping() && !node->is_null()) {
+      diags.error(k_type, fmt::format("'{}' must be a mapping, not {}", m_path, yaml::describe_kind(*node)),
+                  node->location());
+    }
+  }
+
+  bool ok() const { return m_node != nullptr; }
+  const yaml::Node* node() const { return m_node; }
+  std::string child(std::string_view key) const { return yaml::path_join(m_path, key); }
+  SourceLocation location() const { return m_node ? m_node->location() : SourceLocation{}; }
+
+  const yaml::Node* get(std::string_view key) const {
+    if (!m_node) {
+      return nullptr;
+    }
+    const yaml::Node* n = m_node->find(key);
+    return n && !n->is_null() ? n : nullptr;
+  }
+  SourceLocation key_location(std::string_view key) const {
+    if (!m_node) {
+      return {};
+    }
+    const yaml::MapEntry* e = m_node->find_entry(key);
+    return e ? e->key.location() : location();
+  }
+
+  std::optional<std::string> str(std::string_view key) const {
+    const yaml::Node* n = get(key);
+    if (!n) {
+      return std::nullopt;
+    }
+    if (!n->is_scalar()) {
+      type_error(*n, key, "a string");
+      return std::nullopt;
+    }
+    return n->value();
+  }
+  std::string str_or(std::string_view key, std::string dflt = {}) const { return str(key).value_or(std::move(dflt)); }
+
+  std::optional<bool> boolean(std::string_view key) const {
+    const yaml::Node* n = get(key);
+    if (!n) {
+      return std::nullopt;
+    }
+    if (!n->is_scalar() || n->scalar_type() != yaml::ScalarType::boolean) {
+      type_error(*n, key, "true or false");
+      return std::nullopt;
+    }
+    return n->value() == "true" || n->value() == "True" || n->value() == "TRUE";
+  }
+
+  std::optional<int64_t> integer(std::string_view key) const {
+    const yaml::Node* n = get(key);
+    if (!n) {
+      return std::nullopt;
+    }
+    return yaml::as_int(*n, child(key), m_diags, k_type);
+  }
+
+  const yaml::Node* seq(std::string_view key) const {
+    const yaml::Node* n = get(key);
+    if (n && !n->is_sequence()) {
+      type_error(*n, key, "a list");
+      return nullptr;
+    }
+    return n;
+  }
+
+  std::optional<std::vector<std::string>> strings(std::string_view key) const {
+    const yaml::Node* n = seq(key);
+    if (!n) {
+      return std::nullopt;
+    }
+    std::vector<std::string> out;
+    for (size_t i = 0; i < n->items().size(); ++i) {
+      const yaml::Node& item = n->items()[i];
+      if (!item.is_scalar() || item.is_null()) {
+        m_diags.error(k_type,
+                      fmt::format("'{}' must be a string, not {}", yaml::path_index(child(key), i),
+                                  yaml::describe_kind(item)),
+                      item.location());
+        continue;
+      }
+      out.push_back(item.value());
+    }
+    return out;
+  }
+
+  StringMap string_map(std::string_view key) const {
+    StringMap out;
+    const yaml::Node* n = get(key);
+    if (!n) {
+      return out;
+    }
+    if (!n->is_mapping()) {
+      type_error(*n, key, "a mapping");
+      return out;
+    }
+    out.location = n->location();
+    for (const auto& e : n->entries()) {
+      if (!e.value.is_scalar()) {
+        m_diags.error(k_type,
+                      fmt::format("'{}' must be a string, not {}", yaml::path_join(child(key), e.key.value()),
+                                  yaml::describe_kind(e.value)),
+                      e.value.location());
+        continue;
+      }
+      out.set(e.key.value(), e.value.is_null() ? std::string() : e.value.value(), e.key.location());
+    }
+    return out;
+  }
+
+  void type_error(const yaml::Node& n, std::string_view key, std::string_view expected) const {
+    m_diags.error(k_type,
+                  fmt::format("'{}' must be {}, not {}", child(key), expected, yaml::describe_kind(n)),
+                  n.location());
+  }
+
+  Diagnostics& diags() const { return m_diags; }
+
+ private:
+  const yaml::Node* m_node;
+  std::string m_path;
+  Diagnostics& m_diags;
+};
+
+Toleration read_toleration(const yaml::Node& n, const std::string& path, Diagnostics& diags) {
+  Fields f(&n, path, diags);
+  Toleration t;
+  t.key = f.str_or("key");
+  t.op = f.str_or("operator");
+  t.value = f.str_or("value");
+  t.effect = f.str_or("effect");
+  t.toleration_seconds = f.integer("tolerationSeconds");
+  t.location = n.location();
+  return t;
+}
+
+NodeSelectorRequirement read_requirement(const yaml::Node& n, const std::string& path, Diagnostics& diags) {
+  Fields f(&n, path, diags);
+  NodeSelectorRequirement r;
+  r.key = f.str_or("key");
+  r.op = f.str_or("operator");
+  r.values = f.strings("values").value_or(std::vector<std::string>{});
+  r.location = n.location();
+  if (f.ok() && !f.get("key")) {
+    diags.error(k_missing, fmt::format("'{}' is missing 'key'", path), n.location());
+  }
+  if (f.ok() && !f.get("operator")) {
+    diags.error(k_missing, fmt::format("'{}' is missing 'operator'", path), n.location());
+  }
+  return r;
+}
+
+NodeSelectorTerm read_term(const yaml::Node& n, const std::string& path, Diagnostics& diags) {
+  Fields f(&n, path, diags);
+  NodeSelectorTerm term;
+  term.location = n.location();
+  for (const char* which : {"matchExpressions", "matchFields"}) {
+    if (const yaml::Node* s = f.seq(which)) {
+      for (size_t i = 0; i < s->items().size(); ++i) {
+        auto r = read_requirement(s->items()[i], yaml::path_index(f.child(which), i), diags);
+        (std::string_view(which) == "matchExpressions" ? term.match_expressions : term.match_fields).push_back(r);
+      }
+    }
+  }
+  return term;
+}
+
+std::optional<NodeAffinity> read_node_affinity(const Fields& spec) {
+  const yaml::Node* aff = spec.get("affinity");
+  if (!aff) {
+    return std::nullopt;
+  }
+  Fields a(aff, spec.child("affinity"), spec.diags());
+  const yaml::Node* na = a.get("nodeAffinity");
+  if (!na) {
+    return std::nullopt;
+  }
+  Fields f(na, a.child("nodeAffinity"), spec.diags());
+  NodeAffinity out;
+  out.location = na->location();
+  if (const yaml::Node* req = f.get("requiredDuringSchedulingIgnoredDuringExecution")) {
+    Fields r(req, f.child("requiredDuringSchedulingIgnoredDuringExecution"), spec.diags());
+    NodeSelector sel;
+    sel.location = req->location();
+    if (const yaml::Node* terms = r.seq("nodeSelectorTerms")) {
+      for (size_t i = 0; i < terms->items().size(); ++i) {
+        sel.terms.push_back(read_term(terms->items()[i], yaml::path_index(r.child("nodeSelectorTerms"), i), spec.diags()));
+      }
+    }
+    out.required = std::move(sel);
+  }
+  if (const yaml::Node* pref = f.seq("preferredDuringSchedulingIgnoredDuringExecution")) {
+    for (size_t i = 0; i < pref->items().size(); ++i) {
+      std::string p = yaml::path_index(f.child("preferredDuringSchedulingIgnoredDuringExecution"), i);
+      Fields pf(&pref->items()[i], p, spec.diags());
+      PreferredSchedulingTerm t;
+      t.weight = static_cast<int32_t>(pf.integer("weight").value_or(0));
+      if (const yaml::Node* pn = pf.get("preference")) {
+        t.preference = read_term(*pn, pf.child("preference"), spec.diags());
+      }
+      out.preferred.push_back(std::move(t));
+    }
+  }
+  return out;
+}
+
+ResourceList read_resource_list(const Fields& f, std::string_view key) {
+  ResourceList out;
+  const yaml::Node* n = f.get(key);
+  if (!n) {
+    return out;
+  }
+  if (!n->is_mapping()) {
+    f.type_error(*n, key, "a mapping");
+    return out;
+  }
+  out.location = n->location();
+  for (const auto& e : n->entries()) {
+    if (!e.value.is_scalar() || e.value.is_null()) {
+      f.diags().error(k_type,
+                      fmt::format("'{}' must be a quantity, not {}", yaml::path_join(f.child(key), e.key.value()),
+                                  yaml::describe_kind(e.value)),
+                      e.value.location());
+      continue;
+    }
+    out.items[e.key.value()] = ResourceValue{Quantity::parse(e.value.value()), e.value.location()};
+  }
+  return out;
+}
+
+std::optional<SELinuxOptions> read_selinux(const Fields& f) {
+  const yaml::Node* n = f.get("seLinuxOptions");
+  if (!n) {
+    return std::nullopt;
+  }
+  Fields s(n, f.child("seLinuxOptions"), f.diags());
+  return SELinuxOptions{s.str("user"), s.str("role"), s.str("type"), s.str("level")};
+}
+
+template <typename Profile>
+std::optional<Profile> read_profile(const Fields& f, std::string_view key) {
+  const yaml::Node* n = f.get(key);
+  if (!n) {
+    return std::nullopt;
+  }
+  Fields s(n, f.child(key), f.diags());
+  return Profile{s.str_or("type"), s.str("localhostProfile")};
+}
+
+std::optional<WindowsOptions> read_windows(const Fields& f) {
+  const yaml::Node* n = f.get("windowsOptions");
+  if (!n) {
+    return std::nullopt;
+  }
+  Fields s(n, f.child("windowsOptions"), f.diags());
+  return WindowsOptions{s.boolean("hostProcess")};
+}
+
+std::optional<PodSecurityContext> read_pod_security_context(const Fields& spec) {
+  const yaml::Node* n = spec.get("securityContext");
+  if (!n) {
+    return std::nullopt;
+  }
+  Fields f(n, spec.child("securityContext"), spec.diags());
+  PodSecurityContext out;
+  out.location = n->location();
+  out.run_as_non_root = f.boolean("runAsNonRoot");
+  out.run_as_user = f.integer("runAsUser");
+  out.run_as_group = f.integer("runAsGroup");
+  out.fs_group = f.integer("fsGroup");
+  out.se_linux_options = read_selinux(f);
+  out.seccomp_profile = read_profile<SeccompProfile>(f, "seccompProfile");
+  out.app_armor_profile = read_profile<AppArmorProfile>(f, "appArmorProfile");
+  out.windows_options = read_windows(f);
+  if (const yaml::Node* s = f.seq("sysctls")) {
+    for (size_t i = 0; i < s->items().size(); ++i) {
+      Fields sf(&s->items()[i], yaml::path_index(f.child("sysctls"), i), spec.diags());
+      out.sysctls.push_back(Sysctl{sf.str_or("name"), sf.str_or("value")});
+    }
+  }
+  return out;
+}
+
+std::optional<SecurityContext> read_security_context(const Fields& c) {
+  const yaml::Node* n = c.get("securityContext");
+  if (!n) {
+    return std::nullopt;
+  }
+  Fields f(n, c.child("securityContext"), c.diags());
+  SecurityContext out;
+  out.location = n->location();
+  out.privileged = f.boolean("privileged");
+  out.allow_privilege_escalation = f.boolean("allowPrivilegeEscalation");
+  if (const yaml::Node* caps = f.get("capabilities")) {
+    Fields cf(caps, f.child("capabilities"), c.diags());
+    out.capabilities = Capabilities{cf.strings("add"), cf.strings("drop")};
+  }
+  out.run_as_non_root = f.boolean("runAsNonRoot");
+  out.run_as_user = f.integer("runAsUser");
+  out.run_as_group = f.integer("runAsGroup");
+  out.read_only_root_filesystem = f.boolean("readOnlyRootFilesystem");
+  out.proc_mount = f.str("procMount");
+  out.se_linux_options = read_selinux(f);
+  out.seccomp_profile = read_profile<SeccompProfile>(f, "seccompProfile");
+  out.app_armor_profile = read_profile<AppArmorProfile>(f, "appArmorProfile");
+  out.windows_options = read_windows(f);
+  return out;
+}
+
+void read_handler_hosts(const Fields& c, std::vector<HandlerHost>& out) {
+  auto handler = [&](const yaml::Node* h, const std::string& field_path) {
+    if (!h) {
+      return;
+    }
+    Fields hf(h, c.child(field_path), c.diags());
+    for (const char* kind : {"httpGet", "tcpSocket"}) {
+      if (const yaml::Node* k = hf.get(kind)) {
+        Fields kf(k, hf.child(kind), c.diags());
+        if (auto host = kf.str("host")) {
+          out.push_back(HandlerHost{fmt::format("{}.{}.host", field_path, kind), *host, kf.key_location("host")});
+        }
+      }
+    }
+  };
+  for (const char* probe : {"livenessProbe", "readinessProbe", "startupProbe"}) {
+    handler(c.get(probe), probe);
+  }
+  if (const yaml::Node* lc = c.get("lifecycle")) {
+    Fields lf(lc, c.child("lifecycle"), c.diags());
+    for (const char* hook : {"postStart", "preStop"}) {
+      handler(lf.get(hook), fmt::format("lifecycle.{}", hook));
+    }
+  }
+}
+
+Container read_container(const yaml::Node& n, const std::string& path, ContainerKind kind, Diagnostics& diags) {
+  Fields f(&n, path, diags);
+  Container c;
+  c.kind = kind;
+  c.location = n.location();
+  c.name = f.str_or("name");
+  c.image = f.str_or("image");
+  c.image_location = f.get("image") ? f.get("image")->location() : n.location();
+  c.restart_policy = f.str("restartPolicy");
+  if (f.ok() && !f.get("name")) {
+    diags.error(k_missing, fmt::format("'{}' is missing 'name'", path), n.location());
+  }
+  if (const yaml::Node* r = f.get("resources")) {
+    Fields rf(r, f.child("resources"), diags);
+    c.resources.location = r->location();
+    c.resources.requests = read_resource_list(rf, "requests");
+    c.resources.limits = read_resource_list(rf, "limits");
+  }
+  c.security_context = read_security_context(f);
+  if (const yaml::Node* ports = f.seq("ports")) {
+    for (size_t i = 0; i < ports->items().size(); ++i) {
+      Fields pf(&ports->items()[i], yaml::path_index(f.child("ports"), i), diags);
+      ContainerPort p;
+      p.name = pf.str_or("name");
+      p.container_port = static_cast<int32_t>(pf.integer("containerPort").value_or(0));
+      p.host_port = static_cast<int32_t>(pf.integer("hostPort").value_or(0));
+      p.protocol = pf.str_or("protocol", "TCP");
+      p.location = ports->items()[i].location();
+      c.ports.push_back(p);
+    }
+  }
+  if (const yaml::Node* env = f.seq("env")) {
+    for (size_t i = 0; i < env->items().size(); ++i) {
+      Fields ef(&env->items()[i], yaml::path_index(f.child("env"), i), diags);
+      EnvVar e;
+      e.name = ef.str_or("name");
+      if (!ef.get("valueFrom")) {
+        e.value = ef.str_or("value");
+      }
+      e.location = env->items()[i].location();
+      c.env.push_back(std::move(e));
+    }
+  }
+  read_handler_hosts(f, c.handler_hosts);
+  return c;
+}
+
+std::vector<Container> read_containers(const Fields& spec, const char* key, ContainerKind kind) {
+  std::vector<Container> out;
+  if (const yaml::Node* s = spec.seq(key)) {
+    for (size_t i = 0; i < s->items().size(); ++i) {
+      out.push_back(read_container(s->items()[i], yaml::path_index(spec.child(key), i), kind, spec.diags()));
+    }
+  }
+  return out;
+}
+
+Volume read_volume(const yaml::Node& n, const std::string& path, Diagnostics& diags) {
+  Fields f(&n, path, diags);
+  Volume v;
+  v.name = f.str_or("name");
+  v.location = n.location();
+  if (f.ok()) {
+    for (const auto& e : n.entries()) {
+      if (e.key.value() != "name" && !e.value.is_null()) {
+        v.source = e.key.value();
+        break;
+      }
+    }
+    if (v.source == "hostPath") {
+      Fields hp(f.get("hostPath"), f.child("hostPath"), diags);
+      v.host_path = hp.str_or("path");
+    }
+  }
+  return v;
+}
+
+std::string str_at(const yaml::Node& doc, std::initializer_list<std::string_view> path) {
+  const yaml::Node* n = &doc;
+  for (auto k : path) {
+    if (!n->is_mapping()) {
+      return {};
+    }
+    n = n->find(k);
+    if (!n) {
+      return {};
+    }
+  }
+  return n->is_scalar() && !n->is_null() ? n->value() : std::string();
+}
+
+}  // namespace
+
+std::vector<Toleration> read_tolerations(const yaml::Node& seq, std::string_view path, Diagnostics& diags) {
+  std::vector<Toleration> out;
+  if (!seq.is_sequence()) {
+    if (!seq.is_null()) {
+      diags.error(k_type, fmt::format("'{}' must be a list, not {}", path, yaml::describe_kind(seq)), seq.location());
+    }
+    return out;
+  }
+  for (size_t i = 0; i < seq.items().size(); ++i) {
+    out.push_back(read_toleration(seq.items()[i], yaml::path_index(path, i), diags));
+  }
+  return out;
+}
+
+PodTemplate read_pod_spec(const yaml::Node& spec_node, const yaml::Node* metadata, std::string_view path,
+                          Diagnostics& diags) {
+  PodTemplate pod;
+  Fields meta(metadata, yaml::path_join(path, "metadata"), diags);
+  pod.labels = meta.string_map("labels");
+  pod.annotations = meta.string_map("annotations");
+  std::string spec_path = yaml::path_join(path, "spec");
+  Fields spec(&spec_node, spec_path, diags);
+  pod.location = spec_node.location();
+  pod.node_selector = spec.string_map("nodeSelector");
+  pod.node_affinity = read_node_affinity(spec);
+  if (const yaml::Node* t = spec.get("tolerations")) {
+    pod.tolerations = read_tolerations(*t, spec.child("tolerations"), diags);
+    pod.tolerations_location = t->location();
+  }
+  pod.runtime_class_name = spec.str("runtimeClassName");
+  pod.runtime_class_location = spec.get("runtimeClassName") ? spec.get("runtimeClassName")->location() : SourceLocation{};
+  pod.node_name = spec.str_or("nodeName");
+  pod.node_name_location = spec.get("nodeName") ? spec.get("nodeName")->location() : SourceLocation{};
+  pod.priority_class_name = spec.str_or("priorityClassName");
+  pod.service_account_name = spec.str_or("serviceAccountName");
+  pod.host_network = spec.boolean("hostNetwork").value_or(false);
+  pod.host_pid = spec.boolean("hostPID").value_or(false);
+  pod.host_ipc = spec.boolean("hostIPC").value_or(false);
+  pod.host_users = spec.boolean("hostUsers");
+  if (const yaml::Node* os = spec.get("os")) {
+    Fields of(os, spec.child("os"), diags);
+    pod.os_name = of.str("name");
+  }
+  pod.security_context = read_pod_security_context(spec);
+  if (const yaml::Node* vols = spec.seq("volumes")) {
+    for (size_t i = 0; i < vols->items().size(); ++i) {
+      pod.volumes.push_back(read_volume(vols->items()[i], yaml::path_index(spec.child("volumes"), i), diags));
+    }
+  }
+  pod.overhead = read_resource_list(spec, "overhead");
+  pod.init_containers = read_containers(spec, "initContainers", ContainerKind::init);
+  pod.containers = read_containers(spec, "containers", ContainerKind::regular);
+  pod.ephemeral_containers = read_containers(spec, "ephemeralContainers", ContainerKind::ephemeral);
+  if (spec.ok() && !spec.get("containers")) {
+    diags.error(k_missing, fmt::format("'{}' is missing 'containers'", spec_path), spec_node.location());
+  }
+  return pod;
+}
+
+std::optional<Workload> read_workload(const yaml::Node& doc, Diagnostics& diags) {
+  Fields top(&doc, "", diags);
+  auto kind = parse_workload_kind(top.str_or("kind"));
+  if (!kind) {
+    return std::nullopt;
+  }
+  Workload w;
+  w.kind = *kind;
+  w.api_version = top.str_or("apiVersion");
+  w.location = doc.location();
+  Fields meta(top.get("metadata"), "metadata", diags);
+  w.name = meta.str_or("name");
+  w.namespace_ = meta.str_or("namespace");
+  if (w.name.empty() && !meta.get("generateName")) {
+    diags.error(k_missing, fmt::format("{} is missing 'metadata.name'", workload_kind_name(w.kind)), doc.location());
+  }
+  // Where the pod template lives for each kind (pod-security-admission DefaultPodSpecExtractor).
+  const yaml::Node* tmpl_meta = nullptr;
+  const yaml::Node* spec = nullptr;
+  std::string path;
+  if (w.kind == WorkloadKind::pod) {
+    tmpl_meta = top.get("metadata");
+    spec = top.get("spec");
+    path = "";
+    if (!spec) {
+      diags.error(k_missing, "Pod is missing 'spec'", doc.location());
+      return std::nullopt;
+    }
+  } else {
+    Fields s(top.get("spec"), "spec", diags);
+    if (!s.ok()) {
+      diags.error(k_missing, fmt::format("{} is missing 'spec'", workload_kind_name(w.kind)), doc.location());
+      return std::nullopt;
+    }
+    w.replicas = s.integer("replicas");
+    const yaml::Node* tmpl_parent = s.node();
+    std::string parent_path = "spec";
+    if (w.kind == WorkloadKind::cron_job) {
+      Fields jt(s.get("jobTemplate"), "spec.jobTemplate", diags);
+      Fields js(jt.get("spec"), "spec.jobTemplate.spec", diags);
+      if (!js.ok()) {
+        diags.error(k_missing, "CronJob is missing 'spec.jobTemplate.spec'", doc.location());
+        return std::nullopt;
+      }
+      tmpl_parent = js.node();
+      parent_path = "spec.jobTemplate.spec";
+    }
+    Fields parent(tmpl_parent, parent_path, diags);
+    Fields tmpl(parent.get("template"), parent_path + ".template", diags);
+    if (!tmpl.ok()) {
+      diags.error(k_missing, fmt::format("{} is missing '{}.template'", workload_kind_name(w.kind), parent_path),
+                  doc.location());
+      return std::nullopt;
+    }
+    tmpl_meta = tmpl.get("metadata");
+    spec = tmpl.get("spec");
+    path = parent_path + ".template";
+    if (!spec) {
+      diags.error(k_missing, fmt::format("{} is missing '{}.spec'", workload_kind_name(w.kind), path), doc.location());
+      return std::nullopt;
+    }
+  }
+  w.pod = read_pod_spec(*spec, tmpl_meta, path, diags);
+  return w;
+}
+
+std::optional<RuntimeClass> read_runtime_class(const yaml::Node& doc, Diagnostics& diags) {
+  Fields top(&doc, "", diags);
+  RuntimeClass rc;
+  rc.location = doc.location();
+  Fields meta(top.get("metadata"), "metadata", diags);
+  rc.name = meta.str_or("name");
+  rc.handler = top.str_or("handler");
+  rc.handler_location = top.get("handler") ? top.get("handler")->location() : doc.location();
+  if (rc.name.empty()) {
+    diags.error(k_missing, "RuntimeClass is missing 'metadata.name'", doc.location());
+    return std::nullopt;
+  }
+  if (rc.handler.empty()) {
+    diags.error(k_missing, fmt::format("RuntimeClass '{}' is missing 'handler'", rc.name), doc.location());
+  }
+  if (const yaml::Node* s = top.get("scheduling")) {
+    Fields sf(s, "scheduling", diags);
+    rc.has_scheduling = true;
+    rc.node_selector = sf.string_map("nodeSelector");
+    if (const yaml::Node* t = sf.get("tolerations")) {
+      rc.tolerations = read_tolerations(*t, "scheduling.tolerations", diags);
+    }
+  }
+  if (const yaml::Node* o = top.get("overhead")) {
+    Fields of(o, "overhead", diags);
+    rc.overhead = read_resource_list(of, "podFixed");
+  }
+  return rc;
+}
+
+std::optional<Namespace> read_namespace(const yaml::Node& doc, Diagnostics& diags) {
+  Fields top(&doc, "", diags);
+  Fields meta(top.get("metadata"), "metadata", diags);
+  Namespace ns;
+  ns.name = meta.str_or("name");
+  ns.location = doc.location();
+  if (ns.name.empty()) {
+    diags.error(k_missing, "Namespace is missing 'metadata.name'", doc.location());
+    return std::nullopt;
+  }
+  ns.labels = meta.string_map("labels");
+  return ns;
+}
+
+// ---------------------------------------------------------------------------------------------
+// NVIDIA device plugin chart and its time-slicing configuration.
+
+namespace {
+
+// The device plugin config format (NVIDIA/k8s-device-plugin api/config/v1): sharing.timeSlicing.
+void read_sharing_config(const std::string& name, const std::string& text, SourceLocation loc, Manifests& out,
+                         Diagnostics& diags) {
+  auto docs = yaml::parse(text, loc.str() + " (config " + name + ")");
+  if (!docs || docs->empty()) {
+    return;
+  }
+  const yaml::Node& root = (*docs)[0].root;
+  const yaml::Node* sharing = root.is_mapping() ? root.find("sharing") : nullptr;
+  const yaml::Node* ts = sharing && sharing->is_mapping() ? sharing->find("timeSlicing") : nullptr;
+  if (!ts || !ts->is_mapping()) {
+    return;
+  }
+  Fields tf(ts, "sharing.timeSlicing", diags);
+  bool rename = tf.boolean("renameByDefault").value_or(false);
+  if (const yaml::Node* res = tf.seq("resources")) {
+    for (const auto& r : res->items()) {
+      Fields rf(&r, "sharing.timeSlicing.resources[]", diags);
+      DevicePluginSharing s;
+      s.config_name = name;
+      s.resource = rf.str_or("name", std::string(k_gpu_resource));
+      s.replicas = rf.integer("replicas").value_or(1);
+      s.rename_by_default = rename;
+      s.location = loc;
+      out.device_plugin_sharing.push_back(std::move(s));
+    }
+  }
+}
+
+bool is_device_plugin_chart(std::string_view chart) {
+  return chart == "nvidia-device-plugin";
+}
+
+const yaml::Node* child(const yaml::Node* n, std::string_view key) {
+  if (!n || !n->is_mapping()) {
+    return nullptr;
+  }
+  const yaml::Node* c = n->find(key);
+  return c && !c->is_null() ? c : nullptr;
+}
+
+// The DaemonSet the nvidia-device-plugin chart renders
+// (deployments/helm/nvidia-device-plugin/templates/daemonset-device-plugin.yml), built as a YAML
+// pod template from the chart's values.yaml defaults overridden by spec.values, then read with the
+// normal pod reader so every value keeps the location it was written at in the HelmRelease.
+Workload device_plugin_daemonset(const HelmRelease& hr, const yaml::Node* values, Diagnostics& diags) {
+  yaml::Node spec = yaml::Node::mapping();
+  // Chart defaults (values.yaml).
+  yaml::Node tolerations = yaml::Node::sequence();
+  {
+    yaml::Node t1 = yaml::Node::mapping();
+    t1.set("key", yaml::Node::string("CriticalAddonsOnly"));
+    t1.set("operator", yaml::Node::string("Exists"));
+    yaml::Node t2 = yaml::Node::mapping();
+    t2.set("key", yaml::Node::string("nvidia.com/gpu"));
+    t2.set("operator", yaml::Node::string("Exists"));
+    t2.set("effect", yaml::Node::string("NoSchedule"));
+    tolerations.push_back(t1);
+    tolerations.push_back(t2);
+  }
+  yaml::Node affinity = yaml::Node::mapping();
+  {
+    yaml::Node terms = yaml::Node::sequence();
+    auto term = [&terms](const char* key, const char* value) {
+      yaml::Node expr = yaml::Node::mapping();
+      expr.set("key", yaml::Node::string(key));
+      expr.set("operator", yaml::Node::string("In"));
+      yaml::Node vals = yaml::Node::sequence();
+      vals.push_back(yaml::Node::string(value));
+      expr.set("values", vals);
+      yaml::Node exprs = yaml::Node::sequence();
+      exprs.push_back(expr);
+      yaml::Node t = yaml::Node::mapping();
+      t.set("matchExpressions", exprs);
+      terms.push_back(t);
+    };
+    term("feature.node.kubernetes.io/pci-10de.present", "true");
+    term("feature.node.kubernetes.io/cpu-model.vendor_id", "NVIDIA");
+    term("nvidia.com/gpu.present", "true");
+    yaml::Node req = yaml::Node::mapping();
+    req.set("nodeSelectorTerms", terms);
+    yaml::Node na = yaml::Node::mapping();
+    na.set("requiredDuringSchedulingIgnoredDuringExecution", req);
+    affinity.set("nodeAffinity", na);
+  }
+  spec.set("tolerations", child(values, "tolerations") ? *child(values, "tolerations") : tolerations);
+  spec.set("affinity", child(values, "affinity") ? *child(values, "affinity") : affinity);
+  if (const yaml::Node* ns = child(values, "nodeSelector")) {
+    spec.set("nodeSelector", *ns);
+  }
+  if (const yaml::Node* rc = child(values, "runtimeClassName")) {
+    spec.set("runtimeClassName", *rc);
+  }
+  spec.set("priorityClassName", child(values, "priorityClassName") ? *child(values, "priorityClassName")
+                                                                    : yaml::Node::string("system-node-critical"));
+  if (const yaml::Node* hn = child(child(values, "devicePlugin"), "enableHostNetwork")) {
+    spec.set("hostNetwork", *hn);
+  }
+  if (const yaml::Node* psc = child(values, "podSecurityContext"); psc && psc->is_mapping() && psc->size() > 0) {
+    spec.set("securityContext", *psc);
+  }
+  // The plugin container: image, env and security context (the chart's default is
+  // allowPrivilegeEscalation=false with all capabilities dropped).
+  yaml::Node ctr = yaml::Node::mapping();
+  ctr.set("name", yaml::Node::string("nvidia-device-plugin-ctr"));
+  std::string repo = str_at(values ? *values : yaml::Node(), {"image", "repository"});
+  std::string tag = str_at(values ? *values : yaml::Node(), {"image", "tag"});
+  if (repo.empty()) {
+    repo = "nvcr.io/nvidia/k8s-device-plugin";
+  }
+  if (tag.empty()) {
+    tag = hr.chart_version.empty() ? "latest" : "v" + hr.chart_version;
+  }
+  ctr.set("image", yaml::Node::string(repo + ":" + tag));
+  const yaml::Node* env = child(child(child(child(values, "devicePlugin"), "containers"), "main"), "env");
+  if (env) {
+    ctr.set("env", *env);
+  } else {
+    yaml::Node e = yaml::Node::sequence();
+    for (auto [n, v] : {std::pair{"NVIDIA_VISIBLE_DEVICES", "all"}, std::pair{"NVIDIA_DRIVER_CAPABILITIES", "compute,utility"}}) {
+      yaml::Node item = yaml::Node::mapping();
+      item.set("name", yaml::Node::string(n));
+      item.set("value", yaml::Node::string(v));
+      e.push_back(item);
+    }
+    ctr.set("env", e);
+  }
+  if (const yaml::Node* sc = child(values, "securityContext"); sc && sc->is_mapping() && sc->size() > 0) {
+    ctr.set("securityContext", *sc);
+  } else {
+    yaml::Node sc2 = yaml::Node::mapping();
+    sc2.set("allowPrivilegeEscalation", yaml::Node::boolean(false));
+    yaml::Node caps = yaml::Node::mapping();
+    yaml::Node drop = yaml::Node::sequence();
+    drop.push_back(yaml::Node::string("ALL"));
+    caps.set("drop", drop);
+    sc2.set("capabilities", caps);
+    ctr.set("securityContext", sc2);
+  }
+  if (const yaml::Node* res = child(values, "resources"); res && res->is_mapping() && res->size() > 0) {
+    ctr.set("resources", *res);
+  }
+  yaml::Node containers = yaml::Node::sequence();
+  containers.push_back(ctr);
+  spec.set("containers", containers);
+  yaml::Node vols = yaml::Node::sequence();
+  {
+    yaml::Node v = yaml::Node::mapping();
+    v.set("name", yaml::Node::string("device-plugin"));
+    yaml::Node hp = yaml::Node::mapping();
+    hp.set("path", yaml::Node::string("/var/lib/kubelet/device-plugins"));
+    v.set("hostPath", hp);
+    vols.push_back(v);
+  }
+  spec.set("volumes", vols);
+  // Generated nodes point at the HelmRelease.
+  std::function<void(yaml::Node&)> mark = [&](yaml::Node& n) {
+    if (n.mark().file < 0) {
+      yaml::Mark m;
+      m.file = -1;
+      n.set_mark(m);
+    }
+    for (auto& i : n.items()) {
+      mark(i);
+    }
+    for (auto& e : n.entries()) {
+      mark(e.value);
+    }
+  };
+  mark(spec);
+  yaml::Node meta = yaml::Node::mapping();
+  if (const yaml::Node* ann = child(values, "podAnnotations")) {
+    meta.set("annotations", *ann);
+  }
+  Workload w;
+  w.kind = WorkloadKind::daemon_set;
+  w.api_version = "apps/v1";
+  std::string fullname = str_at(values ? *values : yaml::Node(), {"fullnameOverride"});
+  if (fullname.empty()) {
+    fullname = hr.name.find("nvidia-device-plugin") != std::string::npos ? hr.name : hr.name + "-nvidia-device-plugin";
+  }
+  w.name = fullname;
+  std::string ns_override = str_at(values ? *values : yaml::Node(), {"namespaceOverride"});
+  w.namespace_ = !ns_override.empty() ? ns_override : !hr.target_namespace.empty() ? hr.target_namespace : hr.namespace_;
+  w.location = hr.location;
+  w.derived_from = fmt::format("HelmRelease {}/{}", hr.namespace_, hr.name);
+  w.pod = read_pod_spec(spec, &meta, "spec.values", diags);
+  // Locations of generated values fall back to the HelmRelease.
+  auto fix = [&hr](SourceLocation& l) {
+    if (l.empty()) {
+      l = hr.location;
+    }
+  };
+  fix(w.pod.location);
+  fix(w.pod.tolerations_location);
+  for (auto& t : w.pod.tolerations) {
+    fix(t.location);
+  }
+  if (w.pod.node_affinity) {
+    fix(w.pod.node_affinity->location);
+    if (w.pod.node_affinity->required) {
+      fix(w.pod.node_affinity->required->location);
+    }
+  }
+  for (auto& c : w.pod.containers) {
+    fix(c.location);
+    fix(c.image_location);
+  }
+  return w;
+}
+
+void add_helm_release(const yaml::Node& doc, Manifests& out, Diagnostics& diags) {
+  Fields top(&doc, "", diags);
+  Fields meta(top.get("metadata"), "metadata", diags);
+  Fields spec(top.get("spec"), "spec", diags);
+  HelmRelease hr;
+  hr.name = meta.str_or("name");
+  hr.namespace_ = meta.str_or("namespace");
+  hr.location = doc.location();
+  hr.target_namespace = spec.str_or("targetNamespace");
+  // spec.chart.spec.chart (+ version), or spec.chartRef (an OCIRepository/HelmChart named after the chart).
+  std::string chart = str_at(doc, {"spec", "chart", "spec", "chart"});
+  hr.chart_version = str_at(doc, {"spec", "chart", "spec", "version"});
+  if (chart.empty()) {
+    chart = str_at(doc, {"spec", "chartRef", "name"});
+  }
+  // An OCI chart reference ends with the chart name (oci://ghcr.io/nvidia/nvidia-device-plugin).
+  if (auto slash = chart.rfind('/'); slash != std::string::npos) {
+    chart = chart.substr(slash + 1);
+  }
+  hr.chart = chart;
+  const yaml::Node* values = spec.get("values");
+  if (values && !values->is_mapping()) {
+    spec.type_error(*values, "values", "a mapping");
+    values = nullptr;
+  }
+  out.helm_releases.push_back(hr);
+  if (!is_device_plugin_chart(hr.chart)) {
+    return;
+  }
+  if (const yaml::Node* map = child(child(values, "config"), "map"); map && map->is_mapping()) {
+    for (const auto& e : map->entries()) {
+      if (e.value.is_scalar()) {
+        read_sharing_config(e.key.value(), e.value.value(), e.value.location(), out, diags);
+      }
+    }
+  }
+  const yaml::Node* enabled = child(child(values, "devicePlugin"), "enabled");
+  if (enabled && enabled->is_scalar() && enabled->value() == "false") {
+    return;
+  }
+  out.workloads.push_back(device_plugin_daemonset(hr, values, diags));
+}
+
+void add_config_map(const yaml::Node& doc, Manifests& out, Diagnostics& diags) {
+  const yaml::Node* data = child(&doc, "data");
+  if (!data || !data->is_mapping()) {
+    return;
+  }
+  for (const auto& e : data->entries()) {
+    if (e.value.is_scalar() && e.value.value().find("timeSlicing") != std::string::npos) {
+      read_sharing_config(e.key.value(), e.value.value(), e.value.location(), out, diags);
+    }
+  }
+}
+
+}  // namespace
+
+void add_document(const yaml::Node& doc, const std::string& file, Manifests& out, Diagnostics& diags) {
+  if (!doc.is_mapping()) {
+    return;  // comments-only documents, scalars: not Kubernetes objects
+  }
+  std::string kind = str_at(doc, {"kind"});
+  std::string api = str_at(doc, {"apiVersion"});
+  if (kind == "List" || (kind.size() > 4 && kind.substr(kind.size() - 4) == "List" && doc.find("items"))) {
+    const yaml::Node* items = doc.find("items");
+    if (items && items->is_sequence()) {
+      for (const auto& item : items->items()) {
+        add_document(item, file, out, diags);
+      }
+    }
+    return;
+  }
+  if (parse_workload_kind(kind)) {
+    if (auto w = read_workload(doc, diags)) {
+      out.workloads.push_back(std::move(*w));
+    }
+  } else if (kind == "RuntimeClass") {
+    if (auto rc = read_runtime_class(doc, diags)) {
+      out.runtime_classes.push_back(std::move(*rc));
+    }
+  } else if (kind == "Namespace") {
+    if (auto ns = read_namespace(doc, diags)) {
+      out.namespaces.push_back(std::move(*ns));
+    }
+  } else if (kind == "HelmRelease" && api.rfind("helm.toolkit.fluxcd.io/", 0) == 0) {
+    add_helm_release(doc, out, diags);
+  } else if (kind == "Kustomization" && api.rfind("kustomize.toolkit.fluxcd.io/", 0) == 0) {
+    FluxKustomization k;
+    k.name = str_at(doc, {"metadata", "name"});
+    k.namespace_ = str_at(doc, {"metadata", "namespace"});
+    k.path = str_at(doc, {"spec", "path"});
+    k.location = doc.location();
+    out.flux_kustomizations.push_back(std::move(k));
+  } else if (kind == "ConfigMap") {
+    add_config_map(doc, out, diags);
+  }
+  (void)file;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files and folders.
+
+namespace {
+
+bool is_manifest_file(const fs::path& p) {
+  auto ext = p.extension().string();
+  return ext == ".yaml" || ext == ".yml" || ext == ".json";
+}
+
+bool is_kustomization_name(const std::string& name) {
+  return name == "kustomization.yaml" || name == "kustomization.yml" || name == "Kustomization";
+}
+
+bool is_remote(const std::string& s) {
+  return s.find("://") != std::string::npos || s.rfind("github.com/", 0) == 0 || s.rfind("git@", 0) == 0;
+}
+
+class Loader {
+ public:
+  Loader(Manifests& out, Diagnostics& diags) : m_out(out), m_diags(diags) {}
+
+  Result<void> load_path(const std::string& path, SourceLocation from = {}) {
+    if (is_directory(path)) {
+      return load_dir(path);
+    }
+    if (!file_exists(path)) {
+      if (from.empty()) {
+        return fail(fmt::format("{}: no such file or directory", path), {}, "io-read");
+      }
+      m_diags.error("manifest-path", fmt::format("'{}' does not exist", path), from);
+      return {};
+    }
+    return load_file(path);
+  }
+
+  Result<void> load_file(const std::string& path) {
+    std::string key = canonical(path);
+    if (!m_seen.insert(key).second) {
+      return {};
+    }
+    fs::path p(path);
+    if (is_kustomization_name(p.filename().string())) {
+      return load_kustomization(path);
+    }
+    TRY_ASSIGN(auto docs, yaml::parse_file(path));
+    m_out.files.push_back(path);
+    for (const auto& d : docs) {
+      add_document(d.root, path, m_out, m_diags);
+    }
+    return {};
+  }
+
+  Result<void> load_dir(const std::string& dir) {
+    for (const char* name : {"kustomization.yaml", "kustomization.yml", "Kustomization"}) {
+      std::string k = join_path(dir, name);
+      if (file_exists(k)) {
+        return load_file(k);
+      }
+    }
+    std::string key = canonical(dir) + "/";
+    if (!m_seen.insert(key).second) {
+      return {};
+    }
+    // No kustomization: every manifest below, in path order (deterministic).
+    std::vector<std::string> files;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+         it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (ec) {
+        break;
+      }
+      const auto name = it->path().filename().string();
+      if (it->is_directory() && !name.empty() && name[0] == '.') {
+        it.disable_recursion_pending();
+        continue;
+      }
+      if (it->is_regular_file() && is_manifest_file(it->path()) && !is_kustomization_name(name)) {
+        files.push_back(it->path().string());
+      }
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) {
+      TRY(load_file(f));
+    }
+    return {};
+  }
+
+  Result<void> load_kustomization(const std::string& path) {
+    TRY_ASSIGN(auto docs, yaml::parse_file(path));
+    m_out.files.push_back(path);
+    if (docs.empty() || !docs[0].root.is_mapping()) {
+      return {};
+    }
+    const yaml::Node& root = docs[0].root;
+    std::string dir = dirname_of(path);
+    for (const char* key : {"resources", "bases", "components"}) {
+      const yaml::Node* list = root.find(key);
+      if (!list || list->is_null()) {
+        continue;
+      }
+      if (!list->is_sequence()) {
+        m_diags.error(k_type, fmt::format("'{}' must be a list, not {}", key, yaml::describe_kind(*list)),
+                      list->location());
+        continue;
+      }
+      for (const auto& item : list->items()) {
+        if (!item.is_scalar()) {
+          continue;
+        }
+        const std::string& ref = item.value();
+        if (is_remote(ref)) {
+          m_out.skipped_remote.push_back(ref);
+          m_diags.note("manifest-remote", fmt::format("remote resource '{}' is not fetched; it is not checked", ref),
+                       item.location());
+          continue;
+        }
+        TRY(load_path(join_path(dir, ref), item.location()));
+      }
+    }
+    return {};
+  }
+
+  std::string canonical(const std::string& p) const {
+    std::error_code ec;
+    auto c = fs::weakly_canonical(p, ec);
+    return ec ? p : c.string();
+  }
+
+ private:
+  Manifests& m_out;
+  Diagnostics& m_diags;
+  std::set<std::string> m_seen;
+};
+
+std::string find_repo_root(const std::string& start) {
+  std::error_code ec;
+  fs::path p = fs::absolute(start, ec);
+  if (!is_directory(p.string())) {
+    p = p.parent_path();
+  }
+  for (fs::path q = p; !q.empty(); q = q.parent_path()) {
+    if (fs::exists(q / ".git", ec)) {
+      return q.string();
+    }
+    if (q == q.root_path()) {
+      break;
+    }
+  }
+  return is_directory(start) ? start : dirname_of(start);
+}
+
+}  // namespace
+
+const RuntimeClass* Manifests::find_runtime_class(std::string_view name) const {
+  for (const auto& rc : runtime_classes) {
+    if (rc.name == name) {
+      return &rc;
+    }
+  }
+  return nullptr;
+}
+
+const Namespace* Manifests::find_namespace(std::string_view name) const {
+  for (const auto& ns : namespaces) {
+    if (ns.name == name) {
+      return &ns;
+    }
+  }
+  return nullptr;
+}
+
+int64_t Manifests::gpu_time_slicing_replicas() const {
+  int64_t best = 1;
+  for (const auto& s : device_plugin_sharing) {
+    if (s.resource == k_gpu_resource && !s.rename_by_default) {
+      best = std::max(best, s.replicas);
+    }
+  }
+  return best;
+}
+
+Result<Manifests> load_manifests(const ManifestLoadOptions& opts, Diagnostics& diags) {
+  Manifests out;
+  Loader loader(out, diags);
+  for (const auto& p : opts.paths) {
+    TRY(loader.load_path(p));
+  }
+  if (!opts.follow_flux || opts.paths.empty()) {
+    return out;
+  }
+  std::string root = opts.repo_root.empty() ? find_repo_root(opts.paths.front()) : opts.repo_root;
+  // Flux Kustomizations found so far (and in what they lead to) name more folders.
+  for (size_t i = 0; i < out.flux_kustomizations.size(); ++i) {
+    FluxKustomization& k = out.flux_kustomizations[i];
+    if (k.path.empty()) {
+      continue;
+    }
+    std::string rel = k.path;
+    while (rel.rfind("./", 0) == 0) {
+      rel = rel.substr(2);
+    }
+    std::string resolved = rel.empty() || rel == "." ? root : join_path(root, rel);
+    if (!is_directory(resolved)) {
+      diags.warning("manifest-path",
+                    fmt::format("Flux Kustomization '{}' path '{}' is not a folder under {}", k.name, k.path, root),
+                    k.location);
+      continue;
+    }
+    k.resolved_path = resolved;
+    std::string path_copy = resolved;
+    TRY(loader.load_path(path_copy));
+  }
+  return out;
+}
+
+}  // namespace talgpu::kube

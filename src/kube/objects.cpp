@@ -1,0 +1,103 @@
+#include <kube/objects.hpp>
+
+#include <fmt/format.h>
+
+namespace talgpu::kube {
+
+const std::string* StringMap::find(std::string_view key) const {
+  auto it = values.find(std::string(key));
+  return it == values.end() ? nullptr : &it->second;
+}
+
+SourceLocation StringMap::location_of(std::string_view key) const {
+  auto it = locations.find(std::string(key));
+  return it == locations.end() ? location : it->second;
+}
+
+void StringMap::set(std::string key, std::string value, SourceLocation loc) {
+  if (!loc.empty()) {
+    locations[key] = loc;
+  }
+  values[std::move(key)] = std::move(value);
+}
+
+std::string Taint::str() const {
+  // core/v1 taint.go ToString.
+  if (effect.empty()) {
+    return value.empty() ? key : fmt::format("{}={}:", key, value);
+  }
+  return value.empty() ? fmt::format("{}:{}", key, effect) : fmt::format("{}={}:{}", key, value, effect);
+}
+
+const ResourceValue* ResourceList::find(std::string_view name) const {
+  auto it = items.find(std::string(name));
+  return it == items.end() ? nullptr : &it->second;
+}
+
+const EnvVar* Container::find_env(std::string_view name) const {
+  // The last definition wins, as in the kubelet.
+  const EnvVar* found = nullptr;
+  for (const auto& e : env) {
+    if (e.name == name) {
+      found = &e;
+    }
+  }
+  return found;
+}
+
+std::vector<const Container*> PodTemplate::all_containers() const {
+  std::vector<const Container*> out;
+  out.reserve(init_containers.size() + containers.size() + ephemeral_containers.size());
+  for (const auto& c : init_containers) {
+    out.push_back(&c);
+  }
+  for (const auto& c : containers) {
+    out.push_back(&c);
+  }
+  for (const auto& c : ephemeral_containers) {
+    out.push_back(&c);
+  }
+  return out;
+}
+
+const char* workload_kind_name(WorkloadKind k) {
+  switch (k) {
+    case WorkloadKind::pod:
+      return "Pod";
+    case WorkloadKind::deployment:
+      return "Deployment";
+    case WorkloadKind::stateful_set:
+      return "StatefulSet";
+    case WorkloadKind::daemon_set:
+      return "DaemonSet";
+    case WorkloadKind::replica_set:
+      return "ReplicaSet";
+    case WorkloadKind::replication_controller:
+      return "ReplicationController";
+    case WorkloadKind::job:
+      return "Job";
+    case WorkloadKind::cron_job:
+      return "CronJob";
+  }
+  return "Pod";
+}
+
+std::optional<WorkloadKind> parse_workload_kind(std::string_view kind) {
+  for (auto k : {WorkloadKind::pod, WorkloadKind::deployment, WorkloadKind::stateful_set, WorkloadKind::daemon_set,
+                 WorkloadKind::replica_set, WorkloadKind::replication_controller, WorkloadKind::job,
+                 WorkloadKind::cron_job}) {
+    if (kind == workload_kind_name(k)) {
+      return k;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string Workload::display_name() const {
+  if (namespace_.empty()) {
+    return fmt::format("{} {}", workload_kind_name(kind), name);
+  }
+  return fmt::format("{} {}/{}", workload_kind_name(kind), namespace_, name);
+}
+
+}  // namespace talgpu::kube
