@@ -1,15 +1,80 @@
-// Placeholder until the capability lands; replaced by its own implementation.
+// `talgpu gencommand apply|upgrade|upgrade-k8s|bootstrap|kubeconfig|reset|health`: the talosctl
+// command lines for the cluster, exactly as talhelper's gencommand prints them.
+
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <app/command.hpp>
 #include <core/error.hpp>
+#include <core/strings.hpp>
+#include <talos/talconfig.hpp>
+#include <talos/talosctl_commands.hpp>
 
 namespace talgpu {
 
-void setup_gencommand(CLI::App& app, Context&, CommandRun& run) {
-  app.allow_extras();
-  run = [] () -> int { throw Abort("'gencommand' is not available yet", k_exit_usage); };
-  (void)app;
+namespace {
+
+struct GencommandArgs {
+  std::string command;
+  std::string config = "talconfig.yaml";
+  std::string out_dir = "./clusterconfig";
+  std::vector<std::string> env_files;
+  std::vector<std::string> extra_flags;
+  std::string node;
+};
+
+int run_gencommand(const Context& ctx, const GencommandArgs& a) {
+  auto cmd = talos::parse_talosctl_command(a.command);
+  if (!cmd) {
+    throw Abort("unknown command '" + a.command + "'" + did_you_mean(a.command, talos::talosctl_command_names()) +
+                    " (one of: apply, upgrade, upgrade-k8s, bootstrap, kubeconfig, reset, health)",
+                k_exit_usage);
+  }
+  talos::LoadOptions lo;
+  lo.path = a.config;
+  lo.env_files = a.env_files;
+  Diagnostics diags;
+  auto cfg = talos::load_talconfig(lo, diags);
+  if (!cfg || diags.has_errors()) {
+    Diagnostics errors;
+    for (const auto& d : diags.items()) {
+      if (d.severity == Severity::error) {
+        errors.add(d);  // talhelper's gencommand validates without printing warnings
+      }
+    }
+    print_diagnostics(ctx, errors);
+    if (!cfg) {
+      throw Abort(cfg.error().describe(), k_exit_usage);
+    }
+    return k_exit_findings;
+  }
+  std::string out_dir = a.out_dir;
+  while (out_dir.size() > 1 && out_dir.back() == '/') {
+    out_dir.pop_back();
+  }
+  auto lines = value_or_abort(talos::talosctl_commands(*cfg, *cmd, out_dir, a.node, a.extra_flags), k_exit_findings);
+  if (ctx.json()) {
+    out_line(ctx, nlohmann::json{{"command", a.command}, {"lines", lines}}.dump(2));
+  } else {
+    for (const auto& l : lines) {
+      out_line(ctx, l);
+    }
+  }
+  return k_exit_ok;
+}
+
+}  // namespace
+
+void setup_gencommand(CLI::App& app, Context& ctx, CommandRun& run) {
+  auto a = std::make_shared<GencommandArgs>();
+  app.add_option("command", a->command, "apply, upgrade, upgrade-k8s, bootstrap, kubeconfig, reset or health")
+      ->required();
+  app.add_option("-c,--config-file", a->config, "The talconfig.yaml")->capture_default_str();
+  app.add_option("-o,--out-dir", a->out_dir, "Where genconfig writes (used to build paths)")->capture_default_str();
+  app.add_option("-e,--env-file", a->env_files, "Extra env files");
+  app.add_option("--extra-flags", a->extra_flags, "Flags appended to each talosctl command")->delimiter(',');
+  app.add_option("-n,--node", a->node, "Only this node (IP or hostname)");
+  run = [&ctx, a]() -> int { return run_gencommand(ctx, *a); };
 }
 
 }  // namespace talgpu

@@ -1,15 +1,107 @@
-// Placeholder until the capability lands; replaced by its own implementation.
+// `talgpu genconfig`: talhelper's genconfig (one machine config per node, talosconfig,
+// .gitignore), with talgpu's fixes for worker taints unless --talhelper-compat.
+
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <app/command.hpp>
 #include <core/error.hpp>
+#include <talos/genconfig.hpp>
+#include <talos/talconfig.hpp>
 
 namespace talgpu {
 
-void setup_genconfig(CLI::App& app, Context&, CommandRun& run) {
-  app.allow_extras();
-  run = [] () -> int { throw Abort("'genconfig' is not available yet", k_exit_usage); };
-  (void)app;
+namespace {
+
+struct GenconfigArgs {
+  std::string config = "talconfig.yaml";
+  std::string secrets;
+  std::vector<std::string> env_files;
+  talos::GenconfigOptions opts;
+  bool no_gitignore = false;
+};
+
+int run_genconfig(const Context& ctx, GenconfigArgs a) {
+  talos::LoadOptions lo;
+  lo.path = a.config;
+  lo.env_files = a.env_files;
+  Diagnostics diags;
+  auto cfg = talos::load_talconfig(lo, diags);
+  if (!cfg) {
+    print_diagnostics(ctx, diags);
+    throw Abort(cfg.error().describe(), k_exit_usage);
+  }
+  if (diags.has_errors()) {
+    print_diagnostics(ctx, diags);
+    return k_exit_findings;
+  }
+  auto secrets = talos::load_cluster_secrets(*cfg, a.secrets, diags);
+  if (!secrets || diags.has_errors()) {
+    print_diagnostics(ctx, diags);
+    if (!secrets) {
+      throw Abort(secrets.error().describe(), k_exit_usage);
+    }
+    return k_exit_findings;
+  }
+  a.opts.gitignore = !a.no_gitignore;
+  auto result = talos::generate_cluster(*cfg, *secrets, a.opts, diags);
+  diags.sort();
+  print_diagnostics(ctx, diags);
+  if (!result) {
+    throw Abort(result.error().describe(), k_exit_findings);
+  }
+  if (diags.has_errors()) {
+    return k_exit_findings;
+  }
+  if (ctx.json()) {
+    nlohmann::ordered_json nodes = nlohmann::ordered_json::array();
+    for (const auto& n : result->nodes) {
+      nodes.push_back({{"hostname", n.hostname},
+                       {"role", n.role},
+                       {"file", n.file},
+                       {"installImage", n.install_image},
+                       {"installDisk", n.install_disk},
+                       {"labels", n.labels},
+                       {"taints", n.taints},
+                       {"taintsPlacement", n.taints_placement},
+                       {"patches", n.patches},
+                       {"changed", n.changed}});
+    }
+    nlohmann::ordered_json j{{"dryRun", a.opts.dry_run}, {"nodes", nodes}, {"written", result->written}};
+    if (a.opts.dry_run) {
+      j["diff"] = result->diff;
+    }
+    out_line(ctx, j.dump(2));
+    return k_exit_ok;
+  }
+  if (a.opts.dry_run) {
+    std::fputs(result->diff.c_str(), ctx.out);
+    return k_exit_ok;
+  }
+  if (!ctx.quiet()) {
+    for (const auto& n : result->nodes) {
+      out_line(ctx, fmt::format("generated config for {} in {}", n.hostname, n.file));
+    }
+  }
+  return k_exit_ok;
+}
+
+}  // namespace
+
+void setup_genconfig(CLI::App& app, Context& ctx, CommandRun& run) {
+  auto a = std::make_shared<GenconfigArgs>();
+  app.add_option("-c,--config-file", a->config, "The talconfig.yaml")->capture_default_str();
+  app.add_option("-s,--secret-file", a->secrets, "Secrets bundle (default: the last existing talsecret*.yaml)");
+  app.add_option("-e,--env-file", a->env_files, "Extra env files");
+  app.add_option("-o,--out-dir", a->opts.out_dir, "Output folder")->capture_default_str();
+  app.add_option("-n,--node", a->opts.node, "Only this node (IP or hostname)");
+  app.add_flag("--dry-run", a->opts.dry_run, "Print a unified diff against the existing files and write nothing");
+  app.add_flag("--talhelper-compat", a->opts.talhelper_compat,
+               "Reproduce talhelper's output (worker taints in machine.nodeTaints, nodeLabels replace the defaults)");
+  app.add_flag("--no-gitignore", a->no_gitignore, "Do not update <out-dir>/.gitignore");
+  app.add_flag("--disable-nodes-section", a->opts.disable_nodes_section, "talosconfig without nodes");
+  run = [&ctx, a]() -> int { return run_genconfig(ctx, *a); };
 }
 
 }  // namespace talgpu

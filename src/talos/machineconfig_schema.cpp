@@ -23,6 +23,12 @@ namespace talgpu::talos {
 using json = nlohmann::json;
 using yaml::Node;
 
+// Fields Talos still writes and accepts but leaves out of its published schemas (marked
+// deprecated in v1alpha1_types.go): `persist` is in every generated config.
+bool is_hidden_field(const std::string& path) {
+  return path == "persist";
+}
+
 struct SchemaValidator::Impl {
   json schema;
 
@@ -212,7 +218,7 @@ struct SchemaValidator::Impl {
       }
       if (additional != nullptr) {
         check(e.value, *additional, child, diags);
-      } else if (closed) {
+      } else if (closed && !is_hidden_field(child)) {
         std::vector<std::string> known;
         if (props != nullptr) {
           for (const auto& [k, v] : props->items()) {
