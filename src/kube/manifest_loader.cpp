@@ -917,16 +917,19 @@ void add_document(const yaml::Node& doc, const std::string& file, Manifests& out
     }
     return;
   }
+  // A malformed object of a known kind is reported and skipped: the API server would refuse it.
+  size_t errors_before = diags.count(Severity::error);
+  auto clean = [&] { return diags.count(Severity::error) == errors_before; };
   if (parse_workload_kind(kind)) {
-    if (auto w = read_workload(doc, diags)) {
+    if (auto w = read_workload(doc, diags); w && clean()) {
       out.workloads.push_back(std::move(*w));
     }
   } else if (kind == "RuntimeClass") {
-    if (auto rc = read_runtime_class(doc, diags)) {
+    if (auto rc = read_runtime_class(doc, diags); rc && clean()) {
       out.runtime_classes.push_back(std::move(*rc));
     }
   } else if (kind == "Namespace") {
-    if (auto ns = read_namespace(doc, diags)) {
+    if (auto ns = read_namespace(doc, diags); ns && clean()) {
       out.namespaces.push_back(std::move(*ns));
     }
   } else if (kind == "HelmRelease" && api.rfind("helm.toolkit.fluxcd.io/", 0) == 0) {

@@ -1,0 +1,194 @@
+// Loading manifest trees: kustomizations, folders, Lists, Flux objects, the NVIDIA device plugin
+// (static manifests from NVIDIA/k8s-device-plugin deployments/static and the Helm chart through a
+// HelmRelease), and `kubectl get nodes -o json`.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include <kube/manifest_loader.hpp>
+#include <kube/nodes_json.hpp>
+#include <kube/podsecurity.hpp>
+#include <kube/scheduling.hpp>
+
+#include "test_support.hpp"
+
+using namespace talgpu;
+using namespace talgpu::kube;
+
+namespace {
+
+const Workload* find(const Manifests& m, std::string_view name) {
+  for (const auto& w : m.workloads) {
+    if (w.name == name) {
+      return &w;
+    }
+  }
+  return nullptr;
+}
+
+bool has_rule(const Diagnostics& d, std::string_view rule) {
+  return std::any_of(d.items().begin(), d.items().end(), [&](const Diagnostic& x) { return x.rule == rule; });
+}
+
+Manifests load_repo(Diagnostics& diags) {
+  ManifestLoadOptions opts;
+  opts.paths = {test::source_path("tests/fixtures/kube/repo")};
+  opts.repo_root = test::source_path("tests/fixtures/kube/repo");
+  auto m = load_manifests(opts, diags);
+  EXPECT_TRUE(m.has_value()) << (m ? "" : m.error().describe());
+  return m ? *m : Manifests{};
+}
+
+}  // namespace
+
+TEST(ManifestLoader, NvidiaStaticManifestsAreDaemonSets) {
+  for (const char* f : {"nvidia-device-plugin.yml", "nvidia-device-plugin-privileged-with-service-account.yml",
+                        "gpu-feature-discovery-daemonset.yaml"}) {
+    Diagnostics diags;
+    ManifestLoadOptions opts;
+    opts.paths = {test::shared_path(std::string("fixtures/manifests/nvidia/") + f)};
+    opts.follow_flux = false;
+    auto m = load_manifests(opts, diags);
+    ASSERT_TRUE(m.has_value()) << f;
+    EXPECT_FALSE(diags.has_errors()) << f << "\n" << render_text(diags);
+    auto ds = std::count_if(m->workloads.begin(), m->workloads.end(), [](const Workload& w) { return w.is_daemon_set(); });
+    EXPECT_EQ(ds, 1) << f;
+  }
+  Diagnostics diags;
+  ManifestLoadOptions opts;
+  opts.paths = {test::shared_path("fixtures/manifests/nvidia/nvidia-device-plugin.yml")};
+  auto m = load_manifests(opts, diags);
+  ASSERT_TRUE(m.has_value());
+  const Workload& w = m->workloads.at(0);
+  EXPECT_EQ(w.display_name(), "DaemonSet kube-system/nvidia-device-plugin-daemonset");
+  ASSERT_EQ(w.pod.tolerations.size(), 1u);
+  EXPECT_EQ(w.pod.tolerations[0].key, "nvidia.com/gpu");
+  EXPECT_EQ(w.pod.tolerations[0].location.line, 32);
+  ASSERT_EQ(w.pod.containers.size(), 1u);
+  EXPECT_EQ(w.pod.containers[0].image, "nvcr.io/nvidia/k8s-device-plugin:v0.20.0");
+  EXPECT_EQ(w.pod.containers[0].image_location.line, 41);
+  EXPECT_EQ(w.pod.volumes.at(0).source, "hostPath");
+  EXPECT_EQ(w.pod.priority_class_name, "system-node-critical");
+}
+
+TEST(ManifestLoader, GitOpsRepository) {
+  Diagnostics diags;
+  Manifests m = load_repo(diags);
+  // Namespace and RuntimeClass.
+  ASSERT_NE(m.find_namespace("gpu-workloads"), nullptr);
+  EXPECT_EQ(namespace_policy(m.find_namespace("gpu-workloads")).enforce.str(), "baseline:v1.28");
+  const RuntimeClass* rc = m.find_runtime_class("nvidia");
+  ASSERT_NE(rc, nullptr);
+  EXPECT_EQ(rc->handler, "nvidia");
+  EXPECT_EQ(rc->tolerations.size(), 1u);
+  // Workloads from the folder (sorted file order), the List and the Flux-referenced HelmRelease.
+  std::vector<std::string> names;
+  for (const auto& w : m.workloads) {
+    names.push_back(w.display_name());
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"Job gpu-workloads/smoke", "CronJob gpu-workloads/nightly",
+                                             "Deployment gpu-workloads/inference",
+                                             "DaemonSet nvidia-device-plugin/nvidia-device-plugin"}));
+  const Workload* inf = find(m, "inference");
+  ASSERT_NE(inf, nullptr);
+  EXPECT_EQ(*inf->replicas, 2);
+  EXPECT_EQ(*inf->pod.runtime_class_name, "nvidia");
+  const EnvVar* vis = inf->pod.containers.at(0).find_env("NVIDIA_VISIBLE_DEVICES");
+  ASSERT_NE(vis, nullptr);
+  EXPECT_EQ(*vis->value, "all");
+  EXPECT_EQ(inf->pod.containers.at(0).resources.limits.find("nvidia.com/gpu")->quantity.whole(), 1);
+  EXPECT_EQ(inf->pod.containers.at(0).resources.limits.find("nvidia.com/gpu")->location.line, 26);
+  EXPECT_EQ(find(m, "nightly")->pod.containers.at(0).name, "train");
+  // Remote resources are noted, the malformed Deployment is reported at its lines.
+  EXPECT_EQ(m.skipped_remote.size(), 1u);
+  EXPECT_TRUE(has_rule(diags, "manifest-remote"));
+  int errors = 0;
+  for (const auto& d : diags.items()) {
+    if (d.severity == Severity::error) {
+      ++errors;
+      EXPECT_NE(d.location.file.find("other.yaml"), std::string::npos) << d.message;
+      EXPECT_EQ(d.rule, "manifest-type");
+    }
+  }
+  EXPECT_EQ(errors, 2);  // hostNetwork not a boolean, containers not a list
+  // Flux.
+  ASSERT_EQ(m.flux_kustomizations.size(), 1u);
+  EXPECT_FALSE(m.flux_kustomizations[0].resolved_path.empty());
+  ASSERT_EQ(m.helm_releases.size(), 1u);
+  EXPECT_EQ(m.helm_releases[0].chart, "nvidia-device-plugin");
+  EXPECT_EQ(m.gpu_time_slicing_replicas(), 4);
+}
+
+TEST(ManifestLoader, DevicePluginHelmReleaseRendersLikeTheChart) {
+  Diagnostics diags;
+  Manifests m = load_repo(diags);
+  const Workload* ds = find(m, "nvidia-device-plugin");
+  ASSERT_NE(ds, nullptr);
+  EXPECT_TRUE(ds->is_daemon_set());
+  EXPECT_EQ(ds->derived_from, "HelmRelease flux-system/nvidia-device-plugin");
+  // Chart defaults: CriticalAddonsOnly + nvidia.com/gpu tolerations, NFD/GPU-present affinity.
+  ASSERT_EQ(ds->pod.tolerations.size(), 2u);
+  EXPECT_EQ(ds->pod.tolerations[1].key, "nvidia.com/gpu");
+  ASSERT_TRUE(ds->pod.node_affinity && ds->pod.node_affinity->required);
+  EXPECT_EQ(ds->pod.node_affinity->required->terms.size(), 3u);
+  // Values from the HelmRelease keep their location.
+  EXPECT_EQ(*ds->pod.runtime_class_name, "nvidia");
+  EXPECT_NE(ds->pod.runtime_class_location.file.find("helmrelease.yaml"), std::string::npos);
+  EXPECT_EQ(ds->pod.runtime_class_location.line, 17);
+  EXPECT_EQ(ds->pod.node_selector.location_of("nvidia.com/gpu.present").line, 19);
+  EXPECT_EQ(ds->pod.containers.at(0).image, "nvcr.io/nvidia/k8s-device-plugin:v0.17.1");
+
+  Node gpu;
+  gpu.name = "gpu-1";
+  gpu.labels.set("nvidia.com/gpu.present", "true");
+  gpu.taints = {Taint{"nvidia.com/gpu", "present", "NoSchedule", {}}};
+  FitOptions opts;
+  opts.runtime_classes = &m.runtime_classes;
+  EXPECT_TRUE(fits(*ds, gpu, opts).fit);
+  Node cpu;
+  cpu.name = "cpu-1";
+  EXPECT_EQ(fits(*ds, cpu, opts).failure, FitFailure::node_affinity);
+}
+
+TEST(ManifestLoader, MissingInputIsAnError) {
+  Diagnostics diags;
+  ManifestLoadOptions opts;
+  opts.paths = {"/nonexistent/manifests"};
+  auto m = load_manifests(opts, diags);
+  ASSERT_FALSE(m.has_value());
+  EXPECT_NE(m.error().message.find("/nonexistent/manifests"), std::string::npos);
+}
+
+TEST(ManifestLoader, KustomizationWithMissingResource) {
+  test::TempDir dir;
+  dir.write("kustomization.yaml", "resources:\n  - gone.yaml\n");
+  Diagnostics diags;
+  ManifestLoadOptions opts;
+  opts.paths = {dir.path()};
+  auto m = load_manifests(opts, diags);
+  ASSERT_TRUE(m.has_value());
+  ASSERT_EQ(diags.size(), 1u);
+  EXPECT_EQ(diags.items()[0].rule, "manifest-path");
+  EXPECT_EQ(diags.items()[0].location.line, 2);
+}
+
+TEST(NodesJson, KubectlOutput) {
+  Diagnostics diags;
+  auto nodes = load_nodes_json(test::source_path("tests/fixtures/kube/nodes.json"), diags);
+  ASSERT_TRUE(nodes.has_value()) << nodes.error().describe();
+  EXPECT_TRUE(diags.empty()) << render_text(diags);
+  ASSERT_EQ(nodes->size(), 2u);
+  const Node& gpu = (*nodes)[0];
+  EXPECT_EQ(gpu.name, "gpu-1");
+  EXPECT_EQ(gpu.source, NodeSource::observed);
+  EXPECT_TRUE(gpu.gpu);
+  EXPECT_EQ(gpu.allocatable.at("nvidia.com/gpu").whole(), 4);
+  ASSERT_EQ(gpu.taints.size(), 1u);
+  EXPECT_EQ(gpu.taints[0].str(), "nvidia.com/gpu=present:NoSchedule");
+  EXPECT_EQ(gpu.taints[0].location.line, 17);
+  const Node& cp = (*nodes)[1];
+  EXPECT_TRUE(cp.control_plane);
+  EXPECT_TRUE(cp.unschedulable);
+  EXPECT_FALSE(cp.gpu);
+}
