@@ -110,15 +110,16 @@ std::string setters_with_containers(std::vector<std::string> setters, const std:
 // --- baseline ---
 
 Violation host_namespaces(const PodTemplate& pod) {
-  std::vector<std::string> ns;  // already in sorted order
-  if (pod.host_ipc) {
-    ns.push_back("hostIPC=true");
-  }
+  // Upstream's order (check_hostNamespaces_test.go: "hostNetwork=true, hostPID=true, hostIPC=true").
+  std::vector<std::string> ns;
   if (pod.host_network) {
     ns.push_back("hostNetwork=true");
   }
   if (pod.host_pid) {
     ns.push_back("hostPID=true");
+  }
+  if (pod.host_ipc) {
+    ns.push_back("hostIPC=true");
   }
   if (ns.empty()) {
     return std::nullopt;
@@ -290,16 +291,16 @@ Violation se_linux_options(const PodTemplate& pod, const std::set<std::string>& 
   if (who.empty()) {
     return std::nullopt;
   }
-  // As upstream (check_seLinuxOptions.go): user/role notes are listed only next to a bad type.
+  // check_seLinuxOptions_test.go (seLinuxOptions1_31): "types \"bar\", \"foo\"; user may not be set; ...".
   std::vector<std::string> data;
   if (!bad_types.empty()) {
     data.push_back(fmt::format("{} {}", pluralize("type", "types", bad_types.size()), join_quote(sorted(bad_types))));
-    if (set_user) {
-      data.push_back("user may not be set");
-    }
-    if (set_role) {
-      data.push_back("role may not be set");
-    }
+  }
+  if (set_user) {
+    data.push_back("user may not be set");
+  }
+  if (set_role) {
+    data.push_back("role may not be set");
   }
   return make("seLinuxOptions", "seLinuxOptions",
               fmt::format("{} set forbidden securityContext.seLinuxOptions: {}", who, join(data, "; ")));

@@ -280,3 +280,42 @@ TEST(PodSecurity, NamespaceLabels) {
 
   EXPECT_EQ(namespace_policy(nullptr).enforce.level, PsaLevel::privileged);
 }
+
+// check_hostNamespaces_test.go and check_seLinuxOptions_test.go expectDetail strings.
+TEST(PodSecurity, UpstreamDetails) {
+  PodTemplate ns = parse_pod(R"(kind: Pod
+metadata: {name: p}
+spec: {hostNetwork: true, hostIPC: true, hostPID: true, containers: [{name: c, image: x}]}
+)");
+  auto r = evaluate_pod_security(ns, {PsaLevel::baseline, PsaVersion::make_latest()});
+  ASSERT_EQ(r.violations.size(), 1u);
+  EXPECT_EQ(r.violations[0].reason, "host namespaces");
+  EXPECT_EQ(r.violations[0].detail, "hostNetwork=true, hostPID=true, hostIPC=true");
+
+  PodTemplate se = parse_pod(R"(kind: Pod
+metadata: {name: p}
+spec:
+  securityContext: {seLinuxOptions: {type: foo, user: bar, role: baz}}
+  containers:
+  - {name: a, image: x, securityContext: {seLinuxOptions: {type: container_t}}}
+  - {name: d, image: x, securityContext: {seLinuxOptions: {type: container_engine_t}}}
+  - {name: e, image: x, securityContext: {seLinuxOptions: {type: bar}}}
+  - {name: f, image: x, securityContext: {seLinuxOptions: {user: bar}}}
+  - {name: g, image: x, securityContext: {seLinuxOptions: {role: baz}}}
+)");
+  r = evaluate_pod_security(se, {PsaLevel::baseline, PsaVersion::v1(31)});
+  ASSERT_EQ(r.violations.size(), 1u);
+  EXPECT_EQ(r.violations[0].detail,
+            "pod and containers \"e\", \"f\", \"g\" set forbidden securityContext.seLinuxOptions: types \"bar\", "
+            "\"foo\"; user may not be set; role may not be set");
+  // container_engine_t is allowed from v1.31 only.
+  r = evaluate_pod_security(se, {PsaLevel::baseline, PsaVersion::v1(30)});
+  EXPECT_NE(r.violations[0].detail.find("\"container_engine_t\""), std::string::npos);
+
+  PodTemplate user = parse_pod(R"(kind: Pod
+metadata: {name: p}
+spec: {securityContext: {seLinuxOptions: {user: bad}}, containers: [{name: c, image: x}]}
+)");
+  r = evaluate_pod_security(user, {PsaLevel::baseline, PsaVersion::make_latest()});
+  EXPECT_EQ(r.violations.at(0).detail, "pod set forbidden securityContext.seLinuxOptions: user may not be set");
+}
