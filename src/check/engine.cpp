@@ -234,6 +234,29 @@ bool is_device_plugin(const kube::Workload& w) {
   return false;
 }
 
+// libnvidia-container's brand name from GPU Feature Discovery's product label, when present
+// ("NVIDIA-GeForce-RTX-2070-SUPER" -> GeForce). Unknown stays empty: brand terms then hold.
+std::string brand_of(const kube::Node& n) {
+  const std::string* product = n.labels.find("nvidia.com/gpu.product");
+  if (product == nullptr) {
+    return {};
+  }
+  std::string p = to_lower(*product);
+  if (p.find("geforce") != std::string::npos) {
+    return "GeForce";
+  }
+  if (p.find("titan") != std::string::npos) {
+    return "TITAN";
+  }
+  if (p.find("quadro") != std::string::npos) {
+    return "Quadro";
+  }
+  if (p.find("tesla") != std::string::npos) {
+    return "Tesla";
+  }
+  return "Unknown";  // NVIDIA-branded data-center and RTX parts map to Unknown (src/driver.c)
+}
+
 std::string join_names(const std::vector<std::string>& v) {
   std::string s;
   for (const auto& x : v) {
@@ -486,14 +509,15 @@ CheckReport run_check(const CheckInputs& in) {
           if (!ni.gpu || ni.gpu->driver.empty()) {
             continue;
           }
-          nvidia::DriverFacts facts{ni.gpu->driver, ni.gpu->cuda, {}, {}};
-          std::string key = c->image + '\x1f' + ni.gpu->driver;
+          std::string brand = brand_of(ni.node);
+          nvidia::DriverFacts facts{ni.gpu->driver, ni.gpu->cuda, brand, {}};
+          std::string key = c->image + '\x1f' + ni.gpu->driver + '\x1f' + brand;
           for (const auto& [k, v] : env) {
             key += '\x1f' + k + '=' + v;
           }
           auto it = cuda_cache.find(key);
           if (it == cuda_cache.end()) {
-            it = cuda_cache.emplace(key, nvidia::check_cuda(needs, facts, nvidia::GpuClass::unknown)).first;
+            it = cuda_cache.emplace(key, nvidia::check_cuda(needs, facts, nvidia::gpu_class_of_brand(brand))).first;
           }
           const auto& verdict = it->second;
           std::string msg = fmt::format("{}: container '{}' on {}: {}", id, c->name, node_name, verdict.message);

@@ -1,0 +1,232 @@
+// One behaviour per test: a healthy fixture cluster plus one broken manifest folder or talconfig.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include <check/check.hpp>
+#include <check/render.hpp>
+#include <check/rules.hpp>
+#include <kube/manifest_loader.hpp>
+#include <talos/talconfig.hpp>
+
+#include "test_support.hpp"
+
+using namespace talgpu;
+using talgpu::test::source_path;
+
+namespace {
+
+struct Run {
+  talos::TalConfig cfg;
+  kube::Manifests manifests;
+  check::CheckReport report;
+  Diagnostics load;
+
+  std::vector<const Diagnostic*> with(std::string_view rule) const {
+    std::vector<const Diagnostic*> out;
+    for (const auto& d : report.findings.items()) {
+      if (d.rule == rule) {
+        out.push_back(&d);
+      }
+    }
+    return out;
+  }
+  const check::Placement* placement(std::string_view id) const {
+    for (const auto& p : report.placements) {
+      if (p.workload == id) {
+        return &p;
+      }
+    }
+    return nullptr;
+  }
+};
+
+std::unique_ptr<Run> run_on(const std::string& talconfig, std::vector<std::string> manifest_dirs) {
+  auto r = std::make_unique<Run>();
+  talos::LoadOptions lo;
+  lo.path = source_path("tests/fixtures/check/" + talconfig);
+  auto cfg = talos::load_talconfig(lo, r->load);
+  EXPECT_TRUE(cfg) << (cfg ? "" : cfg.error().describe());
+  r->cfg = std::move(*cfg);
+  kube::ManifestLoadOptions mo;
+  for (const auto& d : manifest_dirs) {
+    mo.paths.push_back(source_path("tests/fixtures/check/" + d));
+  }
+  auto m = kube::load_manifests(mo, r->load);
+  EXPECT_TRUE(m);
+  r->manifests = std::move(*m);
+  check::CheckInputs in;
+  in.config = &r->cfg;
+  in.manifests = &r->manifests;
+  r->report = check::run_check(in);
+  return r;
+}
+
+}  // namespace
+
+TEST(CheckRules, HealthyClusterHasNoErrorsAndPlacesTheTrainer) {
+  auto r = run_on("cluster/talconfig.yaml", {"cluster/apps"});
+  EXPECT_FALSE(r->report.has_errors()) << render_text(r->report.findings);
+  const auto* p = r->placement("gpu/Deployment/trainer");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->fits, std::vector<std::string>{"gpu1"});
+  EXPECT_EQ(p->rejected.at("cpu1"), "node(s) didn't match Pod's node affinity/selector");
+}
+
+TEST(CheckRules, WorkerTaintFromTalconfigIsANote) {
+  auto r = run_on("cluster/talconfig.yaml", {"cluster/apps"});
+  auto found = r->with("node-taints-noderestriction");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0]->severity, Severity::note);
+}
+
+TEST(CheckRules, MissingRuntimeClass) {
+  auto r = run_on("cluster/talconfig.yaml", {"cluster/apps", "manifests/rc-missing"});
+  auto found = r->with("sched-runtimeclass-missing");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_NE(found[0]->message.find("RuntimeClass \"nvidia-gpu\" not found"), std::string::npos) << found[0]->message;
+  EXPECT_EQ(found[0]->location.line, 7);
+}
+
+TEST(CheckRules, RequireCudaUnsatisfiedIsAnError) {
+  auto r = run_on("cluster/talconfig.yaml", {"cluster/apps", "manifests/cuda-require"});
+  auto found = r->with("cuda-driver-incompatible");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_NE(found[0]->message.find("unsatisfied condition: cuda>=12.5"), std::string::npos) << found[0]->message;
+}
+
+TEST(CheckRules, OfficialImageOnGeForceNeedsForwardCompat) {
+  auto r = run_on("cluster/talconfig.yaml", {"cluster/apps", "manifests/cuda-official-geforce"});
+  auto found = r->with("cuda-driver-incompatible");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_NE(found[0]->message.find("error 804"), std::string::npos) << found[0]->message;
+}
+
+TEST(CheckRules, ThirdPartyImageOnMinorCompatIsAWarning) {
+  auto r = run_on("cluster/talconfig.yaml", {"cluster/apps", "manifests/cuda-minor"});
+  auto found = r->with("cuda-minor-compat");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0]->severity, Severity::warning);
+  EXPECT_TRUE(r->with("cuda-driver-incompatible").empty());
+}
+
+TEST(CheckRules, PodSecurityEnforceAndWarn) {
+  auto r = run_on("cluster/talconfig.yaml", {"manifests/psa"});
+  auto enforce = r->with("psa-enforce");
+  ASSERT_EQ(enforce.size(), 1u);
+  EXPECT_NE(enforce[0]->message.find("locked/Pod/hostpath"), std::string::npos);
+  EXPECT_NE(enforce[0]->message.find("hostPath volumes"), std::string::npos) << enforce[0]->message;
+  // Both pods violate restricted (no runAsNonRoot, capabilities...): warnings.
+  EXPECT_EQ(r->with("psa-warn").size(), 2u);
+}
+
+TEST(CheckRules, DevicePluginThatCannotReachTheGpuNode) {
+  auto r = run_on("cluster/talconfig.yaml", {"manifests/plugin-gap"});
+  auto found = r->with("nvidia-device-plugin-coverage");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_NE(found[0]->message.find("untolerated taint {nvidia.com/gpu: present}"), std::string::npos)
+      << found[0]->message;
+}
+
+TEST(CheckRules, RuntimeClassMissingForGpuNodes) {
+  auto r = run_on("cluster/talconfig.yaml", {"manifests/plugin-gap"});
+  EXPECT_EQ(r->with("nvidia-runtimeclass").size(), 1u);
+}
+
+TEST(CheckRules, WorkloadPinnedToGpuNodeWithoutGpu) {
+  auto r = run_on("cluster/talconfig.yaml", {"cluster/apps", "manifests/invisible"});
+  auto found = r->with("workload-gpu-invisible");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_NE(found[0]->message.find("gpu/Deployment/blind"), std::string::npos);
+}
+
+TEST(CheckRules, GpuRequestNotEqualLimit) {
+  auto r = run_on("cluster/talconfig.yaml", {"cluster/apps", "manifests/gpu-resources"});
+  EXPECT_EQ(r->with("sched-gpu-resources").size(), 1u);
+}
+
+TEST(CheckRules, GpuWorkloadThatFitsNowhereIsAnError) {
+  auto r = run_on("cluster/talconfig.yaml", {"cluster/apps", "manifests/no-fit"});
+  auto found = r->with("sched-no-node-fits");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0]->severity, Severity::error);
+  EXPECT_NE(found[0]->message.find("0/3 nodes are available"), std::string::npos) << found[0]->message;
+}
+
+TEST(CheckRules, GpuNodeNobodyUses) {
+  auto r = run_on("cluster/talconfig.yaml", {"manifests/psa"});
+  EXPECT_EQ(r->with("node-gpu-unused").size(), 1u);
+}
+
+TEST(CheckRules, BadGpuNodeConfiguration) {
+  auto r = run_on("cluster-bad/talconfig.yaml", {"cluster/apps"});
+  EXPECT_EQ(r->with("nvidia-kernel-modules").size(), 1u);
+  EXPECT_EQ(r->with("nvidia-bpf-jit-harden").size(), 1u);
+  EXPECT_EQ(r->with("nvidia-installer-image").size(), 1u);
+}
+
+TEST(CheckRules, WorkerPatchTaintsAndForbiddenLabels) {
+  auto r = run_on("cluster-bad/talconfig.yaml", {"cluster/apps"});
+  auto taints = r->with("node-taints-noderestriction");
+  ASSERT_EQ(taints.size(), 1u);
+  EXPECT_EQ(taints[0]->severity, Severity::error);
+  EXPECT_EQ(r->with("node-label-forbidden").size(), 1u);
+}
+
+TEST(CheckRules, EveryReportedOwnRuleIsInTheCatalogue) {
+  auto r = run_on("cluster-bad/talconfig.yaml", {"cluster/apps", "manifests/no-fit", "manifests/psa"});
+  for (const auto& d : r->report.findings.items()) {
+    bool ours = d.rule.rfind("sched-", 0) == 0 || d.rule.rfind("nvidia-", 0) == 0 || d.rule.rfind("cuda-", 0) == 0 ||
+                d.rule.rfind("psa-", 0) == 0 || d.rule.rfind("node-", 0) == 0 || d.rule.rfind("workload-", 0) == 0;
+    if (ours) {
+      EXPECT_NE(check::find_rule(d.rule), nullptr) << d.rule;
+    }
+  }
+}
+
+TEST(CheckRules, ShapesAreSharedAcrossIdenticalNodes) {
+  auto r = run_on("cluster/talconfig.yaml", {"cluster/apps"});
+  // cp1 (tainted control plane), cpu1, gpu1: three shapes for three nodes.
+  EXPECT_EQ(r->report.node_shapes, 3u);
+  std::vector<kube::Node> observed;
+  for (int i = 0; i < 50; ++i) {
+    kube::Node n;
+    n.name = "w" + std::to_string(i);
+    n.source = kube::NodeSource::observed;
+    n.labels.set("kubernetes.io/hostname", n.name);
+    observed.push_back(n);
+  }
+  check::CheckInputs in;
+  in.config = &r->cfg;
+  in.manifests = &r->manifests;
+  in.observed = observed;
+  auto rep = check::run_check(in);
+  EXPECT_EQ(rep.node_shapes, 4u);
+  EXPECT_EQ(rep.nodes.size(), 53u);
+}
+
+TEST(CheckRender, JsonHasTheDocumentedShape) {
+  auto r = run_on("cluster/talconfig.yaml", {"cluster/apps"});
+  std::string j = check::render_report_json(r->report);
+  EXPECT_EQ(j.rfind("{\n  \"findings\": [", 0), 0u) << j;
+  EXPECT_NE(j.find("\"workload\": \"gpu/Deployment/trainer\""), std::string::npos);
+  EXPECT_NE(j.find("\"rejected\": {"), std::string::npos);
+}
+
+TEST(CheckRender, SarifListsRulesAndRegions) {
+  auto r = run_on("cluster/talconfig.yaml", {"cluster/apps", "manifests/rc-missing"});
+  std::string s = check::render_report_sarif(r->report);
+  EXPECT_NE(s.find("\"version\": \"2.1.0\""), std::string::npos);
+  EXPECT_NE(s.find("\"id\": \"sched-runtimeclass-missing\""), std::string::npos);
+  EXPECT_NE(s.find("\"startLine\": 7"), std::string::npos);
+}
+
+TEST(CheckExplain, EveryRuleHasWhyAndFix) {
+  for (const auto& rule : check::rule_catalog()) {
+    std::string t = check::explain_text(rule);
+    EXPECT_NE(t.find("Why: "), std::string::npos) << rule.id;
+    EXPECT_NE(t.find("Fix: "), std::string::npos) << rule.id;
+  }
+  auto ids = check::rule_ids();
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+}
