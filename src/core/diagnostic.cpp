@@ -148,7 +148,8 @@ std::string render_json(const Diagnostics& ds, int indent) {
     }
     arr.push_back(std::move(j));
   }
-  return arr.dump(indent);
+  // Messages quote user input, which may hold invalid UTF-8: replace it rather than throw.
+  return arr.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 std::string Error::describe() const {

@@ -62,6 +62,13 @@ T value_or_abort(Result<T>&& r, int exit_code = k_exit_usage) {
   return std::move(*r);
 }
 
+// The same for results that carry no value.
+inline void value_or_abort(Result<void>&& r, int exit_code = k_exit_usage) {
+  if (!r) {
+    throw Abort(r.error().describe(), exit_code);
+  }
+}
+
 }  // namespace talgpu
 
 #define TALGPU_CONCAT_(a, b) a##b

@@ -60,6 +60,54 @@ std::string Version::minor_str() const {
   return fmt::format("{}.{}", major, minor);
 }
 
+namespace {
+
+bool all_digits(std::string_view s) {
+  if (s.empty()) {
+    return false;
+  }
+  for (char c : s) {
+    if (c < '0' || c > '9') {
+      return false;
+    }
+  }
+  return true;
+}
+
+// semver 2.0.0 section 11: dot-separated identifiers, numeric ones compared as numbers and before
+// alphanumeric ones; with equal prefixes the longer list is greater ("alpha.2" < "alpha.10").
+std::strong_ordering compare_prerelease(std::string_view a, std::string_view b) {
+  for (;;) {
+    size_t da = a.find('.');
+    size_t db = b.find('.');
+    std::string_view ia = a.substr(0, da);
+    std::string_view ib = b.substr(0, db);
+    bool na = all_digits(ia);
+    bool nb = all_digits(ib);
+    if (na && nb) {
+      // semver forbids leading zeros, so the longer digit string is the larger number.
+      if (auto c = ia.size() <=> ib.size(); c != 0) {
+        return c;
+      }
+    } else if (na != nb) {
+      return na ? std::strong_ordering::less : std::strong_ordering::greater;
+    }
+    if (auto c = ia.compare(ib) <=> 0; c != 0) {
+      return c;
+    }
+    if (da == std::string_view::npos || db == std::string_view::npos) {
+      if (da == db) {
+        return std::strong_ordering::equal;
+      }
+      return da == std::string_view::npos ? std::strong_ordering::less : std::strong_ordering::greater;
+    }
+    a.remove_prefix(da + 1);
+    b.remove_prefix(db + 1);
+  }
+}
+
+}  // namespace
+
 std::strong_ordering Version::operator<=>(const Version& o) const {
   if (auto c = major <=> o.major; c != 0) {
     return c;
@@ -73,7 +121,7 @@ std::strong_ordering Version::operator<=>(const Version& o) const {
   if (prerelease.empty() != o.prerelease.empty()) {
     return prerelease.empty() ? std::strong_ordering::greater : std::strong_ordering::less;
   }
-  return prerelease <=> o.prerelease;
+  return compare_prerelease(prerelease, o.prerelease);
 }
 
 }  // namespace talgpu

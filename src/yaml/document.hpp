@@ -18,12 +18,15 @@ struct Document {
 struct ParseOptions {
   bool allow_duplicate_keys = false;
   size_t max_depth = 256;
+  // parse_file refuses larger files (rule `io-too-large`). Cluster inputs are small: the API
+  // server takes at most ~3 MiB per object; 16 MiB leaves room for big CRD bundles.
+  size_t max_bytes = size_t{16} << 20;
 };
 
 // Parses a (multi-document) YAML stream. `name` is the file name used in locations; the text is
 // registered with the SourceRegistry so diagnostics can quote it. Syntax errors, tabs used for
 // indentation, duplicate keys, undefined aliases and non-scalar keys are located errors (rule
-// `yaml-syntax` / `yaml-duplicate-key`).
+// `yaml-syntax` / `yaml-duplicate-key`); binary input, UTF-16 and invalid UTF-8 are `yaml-encoding`.
 Result<std::vector<Document>> parse(std::string_view text, std::string name, const ParseOptions& opts = {});
 // Reads and parses a file (rule `io-read` when unreadable).
 Result<std::vector<Document>> parse_file(const std::string& path, const ParseOptions& opts = {});

@@ -1,6 +1,8 @@
 #include <yaml/node.hpp>
 
 #include <cctype>
+#include <cmath>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -213,32 +215,61 @@ bool is_bin(char c) {
   return c == '0' || c == '1';
 }
 
-// strconv.ParseInt(s, 0, 64) / ParseUint syntax (range ignored: out-of-range digit strings still
-// resolve to numbers through the float fallback).
+bool yaml_style_float(std::string_view s);
+
+// True when `digits` (valid in `base`) is at most `max`.
+bool fits(std::string_view digits, unsigned base, uint64_t max) {
+  uint64_t v = 0;
+  for (char c : digits) {
+    unsigned d = is_digit(c) ? static_cast<unsigned>(c - '0')
+                             : static_cast<unsigned>(std::tolower(static_cast<unsigned char>(c)) - 'a' + 10);
+    if (v > (max - d) / base) {
+      return false;
+    }
+    v = v * base + d;
+  }
+  return true;
+}
+
+// Whether strconv.ParseInt(s, 0, 64) or, unsigned, ParseUint(s, 0, 64) accepts `s`, range
+// included: "-9223372036854775809" and "0x1FFFFFFFFFFFFFFFF" are not integers (the first one
+// then resolves as a float, the second as a string).
 bool go_int_syntax(std::string_view s, bool allow_sign) {
+  char sign = 0;
   if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
     if (!allow_sign) {
       return false;
     }
+    sign = s[0];
     s.remove_prefix(1);
   }
   if (s.empty()) {
     return false;
   }
+  // ParseInt: [-+] up to 2^63 (magnitude) / 2^63-1; ParseUint: no sign, up to 2^64-1.
+  uint64_t max = sign == '-' ? uint64_t{1} << 63 : sign == '+' ? (uint64_t{1} << 63) - 1 : ~uint64_t{0};
   if (s.size() >= 2 && s[0] == '0') {
     char p = static_cast<char>(std::tolower(static_cast<unsigned char>(s[1])));
     if (p == 'x') {
-      return all_of(s.substr(2), is_hex);
+      return all_of(s.substr(2), is_hex) && fits(s.substr(2), 16, max);
     }
     if (p == 'o') {
-      return all_of(s.substr(2), is_oct);
+      return all_of(s.substr(2), is_oct) && fits(s.substr(2), 8, max);
     }
     if (p == 'b') {
-      return all_of(s.substr(2), is_bin);
+      return all_of(s.substr(2), is_bin) && fits(s.substr(2), 2, max);
     }
-    return all_of(s.substr(1), is_oct);  // leading 0: octal
+    return all_of(s.substr(1), is_oct) && fits(s.substr(1), 8, max);  // leading 0: octal
   }
-  return all_of(s, is_digit);
+  return all_of(s, is_digit) && fits(s, 10, max);
+}
+
+// yamlStyleFloat followed by strconv.ParseFloat, which refuses values that overflow a float64.
+bool go_float(const std::string& s) {
+  if (!yaml_style_float(s)) {
+    return false;
+  }
+  return !std::isinf(std::strtod(s.c_str(), nullptr));
 }
 
 // ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$
@@ -409,7 +440,7 @@ ScalarType resolve_plain(std::string_view in) {
   }
   if (c == '.') {
     // strconv.ParseFloat on a leading-dot text: ".5", ".5e3".
-    return yaml_style_float(in) ? ScalarType::floating : ScalarType::string;
+    return go_float(std::string(in)) ? ScalarType::floating : ScalarType::string;
   }
   if (is_digit(c) || c == '+' || c == '-') {
     if (is_digit(c) && go_timestamp(in)) {
@@ -425,7 +456,7 @@ ScalarType resolve_plain(std::string_view in) {
     if (go_int_syntax(plain, true)) {
       return ScalarType::integer;
     }
-    if (yaml_style_float(plain)) {
+    if (go_float(plain)) {
       return ScalarType::floating;
     }
     // "0b…", "-0b…", "0o…", "-0o…" are covered by go_int_syntax's prefixes.

@@ -1,6 +1,7 @@
 #include <yaml/reader.hpp>
 
 #include <charconv>
+#include <cstdint>
 
 #include <fmt/format.h>
 
@@ -51,13 +52,55 @@ std::optional<bool> as_bool(const Node& n, std::string_view path, Diagnostics& d
   return std::nullopt;
 }
 
+namespace {
+
+// An int64 as go-yaml v3 decodes one: underscores dropped, then strconv.ParseInt(s, 0, 64), so
+// "0x5DC", "0o17", "0b101", "0777" and "1_000" are integers too.
+std::optional<int64_t> parse_go_int(std::string_view text) {
+  std::string s;
+  for (char c : text) {
+    if (c != '_') {
+      s.push_back(c);
+    }
+  }
+  std::string_view v = s;
+  bool neg = false;
+  if (!v.empty() && (v[0] == '+' || v[0] == '-')) {
+    neg = v[0] == '-';
+    v.remove_prefix(1);
+  }
+  int base = 10;
+  if (v.size() >= 2 && v[0] == '0') {
+    char p = static_cast<char>(v[1] | 0x20);
+    base = p == 'x' ? 16 : p == 'o' ? 8 : p == 'b' ? 2 : 8;
+    v.remove_prefix(p == 'x' || p == 'o' || p == 'b' ? 2 : 1);
+  }
+  if (v.empty()) {
+    return std::nullopt;
+  }
+  uint64_t mag = 0;
+  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), mag, base);
+  if (ec != std::errc() || ptr != v.data() + v.size()) {
+    return std::nullopt;
+  }
+  if (neg) {
+    if (mag > (uint64_t{1} << 63)) {
+      return std::nullopt;
+    }
+    return static_cast<int64_t>(0 - mag);
+  }
+  if (mag > static_cast<uint64_t>(INT64_MAX)) {
+    return std::nullopt;
+  }
+  return static_cast<int64_t>(mag);
+}
+
+}  // namespace
+
 std::optional<int64_t> as_int(const Node& n, std::string_view path, Diagnostics& diags, std::string_view rule) {
   if (n.is_scalar() && (n.scalar_type() == ScalarType::integer || n.style() != Style::plain)) {
-    const std::string& v = n.value();
-    int64_t out = 0;
-    auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-    if (ec == std::errc() && ptr == v.data() + v.size()) {
-      return out;
+    if (auto v = parse_go_int(n.value())) {
+      return v;
     }
   }
   diags.error(std::string(rule), fmt::format("'{}' must be an integer, not {}", path, describe_kind(n)),
