@@ -283,7 +283,9 @@ std::string scheduler_summary(const std::map<std::string, std::string>& rejected
   for (const auto& [reason, n] : counts) {
     s += first ? ": " : ", ";
     first = false;
-    s += fmt::format("{} node(s) {}", n, reason);
+    // kube-scheduler: "3 node(s) had untolerated taint {...}", "1 Insufficient nvidia.com/gpu".
+    s += reason.rfind("had ", 0) == 0 || reason.rfind("didn't ", 0) == 0 ? fmt::format("{} node(s) {}", n, reason)
+                                                                       : fmt::format("{} {}", n, reason);
   }
   return s;
 }

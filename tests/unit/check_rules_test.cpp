@@ -70,7 +70,7 @@ TEST(CheckRules, HealthyClusterHasNoErrorsAndPlacesTheTrainer) {
   const auto* p = r->placement("gpu/Deployment/trainer");
   ASSERT_NE(p, nullptr);
   EXPECT_EQ(p->fits, std::vector<std::string>{"gpu1"});
-  EXPECT_EQ(p->rejected.at("cpu1"), "node(s) didn't match Pod's node affinity/selector");
+  EXPECT_EQ(p->rejected.at("cpu1"), "Insufficient nvidia.com/gpu");
 }
 
 TEST(CheckRules, WorkerTaintFromTalconfigIsANote) {
