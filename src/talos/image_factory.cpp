@@ -211,7 +211,12 @@ class TemplateParser {
       return call;
     }
     if (words.size() - first != 1) {
-      return error(fmt::format("unsupported template syntax {} at offset {}", talgpu::quoted(words[first + 1]), pos));
+      // `trim .A`: an unknown function; `.A | x` or `.A .B`: an unsupported pipeline.
+      bool head_is_value = head[0] == '.' || head[0] == '"' || head[0] == '`';
+      const std::string& bad = head_is_value ? words[first + 1] : head;
+      return error(fmt::format("unsupported template syntax {} at offset {} (supported: .Field, if/else/end, and, "
+                               "or, not, eq, ne, string literals)",
+                               talgpu::quoted(bad), pos));
     }
     return operand(head, pos);
   }

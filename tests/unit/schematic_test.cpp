@@ -94,7 +94,7 @@ TEST(Schematic, FieldOrderFollowsTheStructNotTheInput) {
             "owner: me\n"
             "overlay:\n"
             "    image: i\n"
-            "    name: n\n"
+            "    name: \"n\"\n"  // go-yaml quotes YAML 1.1 booleans such as n
             "    options:\n"
             "        A9: null\n"
             "        A10: 1.5\n"
@@ -158,7 +158,7 @@ TEST(Schematic, ReportsEveryProblem) {
   EXPECT_EQ(diags.items()[1].rule, "schematic-type");
   EXPECT_EQ(diags.items()[1].location.line, 2);
   EXPECT_EQ(diags.items()[2].rule, "schematic-value");
-  EXPECT_EQ(diags.items()[2].location.str(), "many.yaml:3:18");
+  EXPECT_EQ(diags.items()[2].location.str(), "many.yaml:3:16");
 }
 
 TEST(Schematic, TypeErrors) {
