@@ -495,7 +495,8 @@ Result<std::string> decrypt_data_key(const Metadata& m, const std::string& name)
     if (r->status == 0 && r->out.size() == 32) {
       return r->out;
     }
-    last_err = std::string(trim(r->err));
+    std::string_view first_line = trim(r->err);
+    last_err = std::string(trim(first_line.substr(0, first_line.find('\n'))));
   }
   return fail(fmt::format("{}: none of the age identities ({}) can decrypt the data key{}", name,
                           fmt::join(ids.sources, ", "), last_err.empty() ? "" : " (age: " + last_err + ")"),
