@@ -55,7 +55,8 @@ int run_validate(const Context& ctx, const ValidateArgs& args) {
   } else {
     print_diagnostics(ctx, diags);
     if (valid && !ctx.quiet()) {
-      out_line(ctx, fmt::format("{}: {} nodes, Talos {}, Kubernetes {}: valid", args.file, cfg->nodes.size(),
+      out_line(ctx, fmt::format("{}: {} node{}, Talos {}, Kubernetes {}: valid", args.file, cfg->nodes.size(),
+                                cfg->nodes.size() == 1 ? "" : "s",
                                 cfg->talos_version, cfg->kubernetes_version));
     }
   }
@@ -69,7 +70,8 @@ void setup_validate(CLI::App& app, Context& ctx, CommandRun& run) {
   app.add_option("file", args->file, "The talconfig.yaml to check (default: talconfig.yaml)");
   app.add_option("-e,--env-file", args->env_files,
                  "Extra env file for ${VAR} substitution (repeatable; talenv.yaml, talenv.sops.yaml, talenv.yml and "
-                 "talenv.sops.yml next to the config are always read)");
+                 "talenv.sops.yml next to the config are always read)")
+      ->allow_extra_args(false);
   app.add_flag("--no-substitute", args->no_substitute, "Do not substitute ${VAR} references");
   run = [&ctx, args]() -> int { return run_validate(ctx, *args); };
 }
