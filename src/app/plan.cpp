@@ -100,14 +100,14 @@ int run_plan(Context& ctx, const std::string& dir) {
     }
     if (root->empty() || root->front().root.is_null()) {
       Diagnostics d;
-      d.error("plan-talconfig-empty", fmt::format("'{}' is empty", talconfig), SourceLocation{talconfig, 0, 0},
+      d.error("plan-talconfig-empty", "talconfig.yaml is empty", SourceLocation{talconfig, 0, 0},
               "start from talhelper's template: clusterName, endpoint and a list of nodes");
       return stop_unreadable(std::move(d));
     }
     if (!root->front().root.is_mapping()) {
       const yaml::Node& r = root->front().root;
       Diagnostics d;
-      d.error("plan-talconfig-type", fmt::format("'{}' must be a mapping, not {}", talconfig, yaml::describe_kind(r)),
+      d.error("plan-talconfig-type", fmt::format("talconfig.yaml must be a mapping, not {}", yaml::describe_kind(r)),
               r.location());
       return stop_unreadable(std::move(d));
     }

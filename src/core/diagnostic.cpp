@@ -62,11 +62,15 @@ TextStyle severity_style(Severity s) {
   return TextStyle::plain;
 }
 
-// Expands tabs so the caret lines up with what the terminal shows.
+// Expands tabs so the caret lines up with what the terminal shows. Columns count characters, so
+// UTF-8 continuation bytes take no room.
 std::string caret_line(std::string_view src, int column) {
   std::string pad;
   int col = 1;
   for (char c : src) {
+    if ((static_cast<unsigned char>(c) & 0xC0) == 0x80) {
+      continue;
+    }
     if (col >= column) {
       break;
     }
@@ -95,7 +99,12 @@ std::string render_text(const Diagnostic& d, const RenderOptions& opts) {
   out += "\n";
   if (opts.show_source && d.location.line > 0) {
     std::string_view src = SourceRegistry::instance().line_of(d.location.file, d.location.line);
-    if (!src.empty() && src.size() < 400) {
+    // Lines with control characters (binary input) are not echoed to the terminal.
+    bool printable = std::none_of(src.begin(), src.end(), [](char c) {
+      auto u = static_cast<unsigned char>(c);
+      return (u < 0x20 && c != '\t') || u == 0x7f;
+    });
+    if (!src.empty() && src.size() < 400 && printable) {
       out += fmt::format("  {}\n", src);
       if (d.location.column > 0) {
         out += "  " + styled(caret_line(src, d.location.column), TextStyle::good, opts.color) + "\n";

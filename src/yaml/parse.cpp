@@ -446,13 +446,25 @@ Result<void> check_tabs(std::string_view text, const std::string& name) {
 }
 
 // libfyaml's collected errors carry 1-based line and column; take the first error.
-Error first_error(fy_diag* diag, const std::string& name) {
+Error first_error(fy_diag* diag, std::string_view text, const std::string& name) {
   void* iter = nullptr;
   fy_diag_error* err = nullptr;
   while ((err = fy_diag_errors_iterate(diag, &iter)) != nullptr) {
     if (err->type >= FYET_ERROR) {
       std::string msg = err->msg == nullptr ? "invalid YAML" : err->msg;
-      return Error(msg, SourceLocation{name, std::max(err->line, 0), std::max(err->column, 0)}, "yaml-syntax");
+      int line = std::max(err->line, 0);
+      int column = std::max(err->column, 0);
+      // At the end of a text without a final newline libfyaml points one line past the end; point
+      // just after the last character instead, which the renderer can quote.
+      int lines = static_cast<int>(std::count(text.begin(), text.end(), '\n')) + 1;
+      if (line > lines && !text.empty() && text.back() != '\n') {
+        std::string_view last = text.substr(text.rfind('\n') == std::string_view::npos ? 0 : text.rfind('\n') + 1);
+        line = lines;
+        column = 1 + static_cast<int>(std::count_if(last.begin(), last.end(), [](char c) {
+                   return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+                 }));
+      }
+      return Error(msg, SourceLocation{name, line, column}, "yaml-syntax");
     }
   }
   return Error("invalid YAML", SourceLocation{name, 0, 0}, "yaml-syntax");
@@ -577,7 +589,7 @@ Result<std::vector<Document>> parse(std::string_view text, std::string name, con
     }
   }
   if (fy_parser_get_stream_error(h.parser)) {
-    return tl::unexpected(first_error(h.diag, name));
+    return tl::unexpected(first_error(h.diag, stored, name));
   }
   return b.take();
 }
