@@ -69,6 +69,18 @@ TEST(CoreDiagnostic, CaretPastEndOfLinePadsWithSpaces) {
   EXPECT_EQ(render_text(d), "diag-eol.yaml:1:5: error: m [r]\n  ab\n      ^\n");
 }
 
+TEST(CoreDiagnostic, CaretCountsUtf8Characters) {
+  SourceRegistry::instance().add("diag-utf8.yaml", "name: \xc3\xa9t\xc3\xa9 x\n");
+  Diagnostic d{Severity::error, "r", "m", at("diag-utf8.yaml", 1, 11), ""};
+  EXPECT_EQ(render_text(d), "diag-utf8.yaml:1:11: error: m [r]\n  name: \xc3\xa9t\xc3\xa9 x\n            ^\n");
+}
+
+TEST(CoreDiagnostic, BinaryLinesAreNotEchoed) {
+  SourceRegistry::instance().add("diag-bin.yaml", std::string("\x7f" "ELF\x02\x01\x00", 7));
+  Diagnostic d{Severity::error, "r", "m", at("diag-bin.yaml", 1, 7), ""};
+  EXPECT_EQ(render_text(d), "diag-bin.yaml:1:7: error: m [r]\n");
+}
+
 TEST(CoreDiagnostic, VeryLongLinesAreNotQuoted) {
   SourceRegistry::instance().add("diag-long.yaml", std::string(500, 'x') + "\n");
   Diagnostic d{Severity::error, "r", "m", at("diag-long.yaml", 1, 1), ""};

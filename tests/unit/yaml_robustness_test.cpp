@@ -151,7 +151,7 @@ TEST(YamlRobustness, TruncatedYaml) {
   Error e = parse_file_err(p);
   EXPECT_EQ(e.rule, "yaml-syntax");
   EXPECT_EQ(e.location.file, p);
-  EXPECT_EQ(e.location.line, 4);
+  EXPECT_EQ(e.location.line, 4);  // the last line, not one past the end
   EXPECT_GT(e.location.column, 0);
 }
 
@@ -299,4 +299,8 @@ TEST(YamlRobustness, LibfyamlErrorsKeepTheirPosition) {
   ASSERT_FALSE(r2);
   EXPECT_EQ(r2.error().describe(), "badmap.yaml:1:4: invalid multiline plain key");
   EXPECT_EQ(r2.error().rule, "yaml-syntax");
+  // Unterminated at the end of a file without a final newline: located on the last line.
+  auto r3 = parse("a: {b: [x", "eof.yaml");
+  ASSERT_FALSE(r3);
+  EXPECT_EQ(r3.error().location.str(), "eof.yaml:1:10");
 }
