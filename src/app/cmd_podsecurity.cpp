@@ -76,7 +76,7 @@ int run_podsecurity(Context& ctx, const Options& opts) {
       fr.objects.push_back({w.display_name(), kube::evaluate_pod_security(w.pod, policy)});
     }
     if (fr.objects.empty()) {
-      diags.error("podsecurity-no-pods", fmt::format("{}: no Pod or workload with a pod template found", file),
+      diags.error("podsecurity-no-pods", "no Pod or workload with a pod template found",
                   SourceLocation{file, 0, 0});
       continue;
     }
