@@ -8,12 +8,16 @@
 // rules.hpp); the engine also computes a placement table: for each workload, the nodes it fits and
 // the first reason each other node is rejected.
 //
-// Speed: placement is the hot loop (workloads x nodes). Nodes are grouped by *shape* (labels,
-// taints, unschedulable, GPU count): the fit of a workload is computed once per shape and shared by
-// every node of that shape, so a fleet of 10,000 identical workers costs what one does. Only
-// workloads that look at node names (spec.nodeName, matchFields metadata.name) are fitted per node.
+// Speed: nodes are grouped by *shape* (labels except the hostname, taints, unschedulable, GPU
+// count): the fit of a workload is computed once per shape and stored per shape, and the rules
+// aggregate per shape, so a fleet of 10,000 nodes of 5 shapes costs what 5 nodes do. Only
+// workloads that look at node names (spec.nodeName, hostname selectors, matchFields) are fitted
+// per node. Node names are expanded only where output lists them (placement table, JSON).
 
+#include <cstddef>
+#include <iterator>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,11 +38,87 @@ struct NodeInfo {
   bool is_gpu = false;                     // declared or observed as a GPU node
 };
 
+// The fleet grouped by node shape; shared by every Placement of a report.
+struct Fleet {
+  std::vector<std::string> names;                // node names, in CheckReport::nodes order
+  std::vector<size_t> by_name;                   // node indices sorted by name (stable)
+  std::vector<size_t> shape_of;                  // node index -> shape
+  std::vector<std::vector<size_t>> shape_nodes;  // shape -> node indices (in node order)
+  bool unique_names = true;                      // no two nodes share a name
+};
+
+// The nodes one workload fits, stored per node shape (or per node for the few workloads that look
+// at node names: spec.nodeName, hostname selectors). Iterating it yields the fitting node names in
+// name order, like the sorted vector it replaces; names are expanded only when iterated.
+struct NodeFit {
+  std::shared_ptr<const Fleet> fleet;
+  bool per_node = false;            // `reason` is indexed by node instead of by shape
+  std::vector<std::string> reason;  // empty: fits; else kube-scheduler's first reason
+  size_t count = 0;                 // nodes it fits
+
+  const std::string& reason_of(size_t node) const { return reason[per_node ? node : fleet->shape_of[node]]; }
+  bool fits_node(size_t node) const { return reason_of(node).empty(); }
+  bool empty() const { return count == 0; }
+  size_t size() const { return count; }
+
+  class iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = std::string;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const std::string*;
+    using reference = const std::string&;
+    iterator() = default;
+    iterator(const NodeFit* f, size_t k) : m_f(f), m_k(k) { skip(); }
+    reference operator*() const { return m_f->fleet->names[m_f->fleet->by_name[m_k]]; }
+    pointer operator->() const { return &**this; }
+    iterator& operator++() {
+      ++m_k;
+      skip();
+      return *this;
+    }
+    iterator operator++(int) {
+      iterator t = *this;
+      ++*this;
+      return t;
+    }
+    bool operator==(const iterator& o) const { return m_k == o.m_k; }
+    bool operator!=(const iterator& o) const { return m_k != o.m_k; }
+
+   private:
+    void skip() {
+      while (m_k < m_f->fleet->by_name.size() && !m_f->fits_node(m_f->fleet->by_name[m_k])) {
+        ++m_k;
+      }
+    }
+    const NodeFit* m_f = nullptr;
+    size_t m_k = 0;
+  };
+  iterator begin() const { return fleet ? iterator(this, 0) : iterator(); }
+  iterator end() const { return fleet ? iterator(this, fleet->by_name.size()) : iterator(); }
+  std::vector<std::string> names() const { return {begin(), end()}; }
+  bool operator==(const std::vector<std::string>& v) const { return names() == v; }
+};
+
+// Where one workload fits, and why every other node rejects it.
 struct Placement {
   std::string workload;  // "<ns>/<Kind>/<name>"
   const kube::Workload* object = nullptr;
-  std::vector<std::string> fits;                // node names, sorted
-  std::map<std::string, std::string> rejected;  // node -> first reason
+  NodeFit fits;  // iterable as sorted node names
+
+  const std::string& reason_of(size_t node) const { return fits.reason_of(node); }
+  bool fits_node(size_t node) const { return fits.fits_node(node); }
+  // Expanded view: O(nodes). node -> first reason.
+  std::map<std::string, std::string> rejected() const;
+  // Rejection reasons with the number of nodes giving each (O(shapes) unless per node).
+  std::map<std::string, size_t> reason_counts() const;
+  // Calls f(node name, reason) for every node in name order (reason empty when it fits).
+  template <class F>
+  void for_each_node(F&& f) const {
+    for (size_t i : fits.fleet->by_name) {
+      f(fits.fleet->names[i], fits.reason_of(i));
+    }
+  }
 };
 
 struct CheckInputs {
@@ -55,6 +135,8 @@ struct CheckReport {
   std::vector<Placement> placements;  // in workload order of the manifests
   std::vector<NodeInfo> nodes;        // the fleet that was checked, declared then observed-only
   size_t node_shapes = 0;             // distinct shapes the fit ran on
+  size_t fit_evaluations = 0;         // kube::fits calls: workloads x shapes (+ nodes for name-pinned ones)
+  std::shared_ptr<const Fleet> fleet;
 
   bool has_errors() const { return findings.has_errors(); }
 };

@@ -269,14 +269,14 @@ std::string join_names(const std::vector<std::string>& v) {
 }
 
 // kube-scheduler's summary: "0/7 nodes are available: 3 node(s) had ..., 4 node(s) didn't match ...".
-std::string scheduler_summary(const std::map<std::string, std::string>& rejected, size_t total) {
-  std::map<std::string, int> counts;
-  for (const auto& [node, reason] : rejected) {
+std::string scheduler_summary(const std::map<std::string, size_t>& reasons, size_t total) {
+  std::map<std::string, size_t> counts;
+  for (const auto& [reason, n] : reasons) {
     std::string r = reason;
     if (r.rfind("node(s) ", 0) == 0) {
       r = r.substr(8);
     }
-    ++counts[r];
+    counts[r] += n;
   }
   std::string s = fmt::format("0/{} nodes are available", total);
   bool first = true;
@@ -291,6 +291,33 @@ std::string scheduler_summary(const std::map<std::string, std::string>& rejected
 }
 
 }  // namespace
+
+std::map<std::string, std::string> Placement::rejected() const {
+  std::map<std::string, std::string> out;
+  for (size_t i : fits.fleet->by_name) {  // stable by name: the first node of a repeated name wins
+    if (!fits_node(i)) {
+      out.emplace_hint(out.end(), fits.fleet->names[i], reason_of(i));
+    }
+  }
+  return out;
+}
+
+std::map<std::string, size_t> Placement::reason_counts() const {
+  // Counted per distinct node name, as the rejected map has them.
+  std::map<std::string, size_t> out;
+  if (!fits.per_node && fits.fleet->unique_names) {
+    for (size_t s = 0; s < fits.reason.size(); ++s) {
+      if (!fits.reason[s].empty()) {
+        out[fits.reason[s]] += fits.fleet->shape_nodes[s].size();
+      }
+    }
+    return out;
+  }
+  for (const auto& [node, r] : rejected()) {
+    ++out[r];
+  }
+  return out;
+}
 
 std::string workload_id(const kube::Workload& w) {
   return fmt::format("{}/{}/{}", w.namespace_.empty() ? "default" : w.namespace_, kube::workload_kind_name(w.kind),
@@ -339,9 +366,15 @@ std::vector<NodeInfo> build_nodes(const talos::TalConfig* cfg, const std::vector
       out.push_back(std::move(ni));
     }
   }
+  // Name -> first node of that name (what a linear find would return), kept up to date.
+  std::unordered_map<std::string, size_t> index;
+  for (size_t i = 0; i < out.size(); ++i) {
+    index.emplace(out[i].node.name, i);
+  }
   for (const auto& on : observed) {
-    auto it = std::find_if(out.begin(), out.end(), [&](const NodeInfo& x) { return x.node.name == on.name; });
-    if (it != out.end()) {
+    auto found = index.find(on.name);
+    if (found != index.end()) {
+      auto it = out.begin() + static_cast<std::ptrdiff_t>(found->second);
       // What the cluster reports wins for placement; the declaration keeps the GPU facts.
       bool declared_gpu = it->is_gpu;
       it->node = on;
@@ -353,6 +386,7 @@ std::vector<NodeInfo> build_nodes(const talos::TalConfig* cfg, const std::vector
     ni.node = on;
     ni.node.gpu = observed_gpu(on);
     ni.is_gpu = ni.node.gpu;
+    index.emplace(ni.node.name, out.size());
     out.push_back(std::move(ni));
   }
   return out;
@@ -366,63 +400,102 @@ CheckReport run_check(const CheckInputs& in) {
   report.nodes = build_nodes(in.config, in.observed, in.run_gpu_analysis, diags);
   const auto& nodes = report.nodes;
 
-  std::map<std::string, size_t> node_index;
+  // Node names are unique unless talconfig repeats a hostname; rules that speak of a node by
+  // name look at every node of that name.
+  std::unordered_map<std::string, std::vector<size_t>> node_index;
   for (size_t i = 0; i < nodes.size(); ++i) {
-    node_index.emplace(nodes[i].node.name, i);
+    node_index[nodes[i].node.name].push_back(i);
   }
+  auto same_name = [&](size_t i) -> const std::vector<size_t>& { return node_index.at(nodes[i].node.name); };
+  auto first_of_name = [&](size_t i) { return same_name(i).front(); };
 
   kube::FitOptions base_opts;
   base_opts.runtime_classes = &m.runtime_classes;
   base_opts.time_slicing_replicas = m.gpu_time_slicing_replicas();
 
   // Group nodes by shape.
+  auto fleet = std::make_shared<Fleet>();
   std::vector<int64_t> gpu_counts(nodes.size(), 0);
   std::unordered_map<std::string, size_t> shape_of_key;
-  std::vector<size_t> shape_rep;           // representative node per shape
-  std::vector<size_t> node_shape(nodes.size());
+  std::vector<size_t> shape_rep;  // representative node per shape
+  fleet->shape_of.resize(nodes.size());
+  fleet->names.reserve(nodes.size());
   for (size_t i = 0; i < nodes.size(); ++i) {
+    fleet->names.push_back(nodes[i].node.name);
     auto c = kube::node_gpu_count(nodes[i].node, base_opts.time_slicing_replicas);
     gpu_counts[i] = c.count.value_or(0);
     auto [it, inserted] = shape_of_key.emplace(shape_key(nodes[i].node, gpu_counts[i]), shape_rep.size());
     if (inserted) {
       shape_rep.push_back(i);
+      fleet->shape_nodes.emplace_back();
     }
-    node_shape[i] = it->second;
+    fleet->shape_of[i] = it->second;
+    fleet->shape_nodes[it->second].push_back(i);
   }
-  report.node_shapes = shape_rep.size();
+  fleet->by_name.resize(nodes.size());
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    fleet->by_name[i] = i;
+  }
+  std::stable_sort(fleet->by_name.begin(), fleet->by_name.end(),
+                   [&](size_t a, size_t b) { return fleet->names[a] < fleet->names[b]; });
+  for (size_t k = 1; k < fleet->by_name.size(); ++k) {
+    if (fleet->names[fleet->by_name[k - 1]] == fleet->names[fleet->by_name[k]]) {
+      fleet->unique_names = false;
+    }
+  }
+  const size_t n_shapes = shape_rep.size();
+  report.node_shapes = n_shapes;
+  report.fleet = fleet;
+  // Per-shape facts the rules aggregate over (GPU count and the GPU flag are part of the shape).
+  std::vector<int64_t> shape_gpus(n_shapes, 0);
+  std::vector<bool> shape_is_gpu(n_shapes, false);
+  for (size_t s = 0; s < n_shapes; ++s) {
+    shape_gpus[s] = gpu_counts[shape_rep[s]];
+    shape_is_gpu[s] = nodes[shape_rep[s]].is_gpu;
+  }
 
-  // Placement.
-  std::vector<kube::FitResult> shape_fit(shape_rep.size());
+  // Placement: one fit per (workload, shape); per node only for name-pinned workloads.
+  auto reason_of = [](kube::FitResult&& r) -> std::string {
+    if (r.fit) {
+      return {};
+    }
+    return r.message.empty() ? std::string(kube::fit_failure_id(r.failure)) : std::move(r.message);
+  };
+  report.placements.reserve(m.workloads.size());
   for (const auto& w : m.workloads) {
     Placement p;
     p.workload = workload_id(w);
     p.object = &w;
+    NodeFit& f = p.fits;
+    f.fleet = fleet;
     kube::FitOptions opts = base_opts;
     opts.daemon_set = w.is_daemon_set();
-    auto record = [&](size_t i, const kube::FitResult& r) {
-      if (r.fit) {
-        p.fits.push_back(nodes[i].node.name);
-      } else {
-        p.rejected.emplace(nodes[i].node.name, r.message);
-      }
-    };
-    if (needs_per_node_fit(w, m)) {
+    f.per_node = needs_per_node_fit(w, m);
+    if (f.per_node) {
+      f.reason.reserve(nodes.size());
       for (size_t i = 0; i < nodes.size(); ++i) {
-        record(i, kube::fits(w, nodes[i].node, opts));
+        f.reason.push_back(reason_of(kube::fits(w, nodes[i].node, opts)));
+        f.count += f.reason.back().empty() ? 1 : 0;
       }
+      report.fit_evaluations += nodes.size();
     } else {
-      for (size_t s = 0; s < shape_rep.size(); ++s) {
-        shape_fit[s] = kube::fits(w, nodes[shape_rep[s]].node, opts);
+      f.reason.reserve(n_shapes);
+      for (size_t s = 0; s < n_shapes; ++s) {
+        f.reason.push_back(reason_of(kube::fits(w, nodes[shape_rep[s]].node, opts)));
+        f.count += f.reason.back().empty() ? fleet->shape_nodes[s].size() : 0;
       }
-      for (size_t i = 0; i < nodes.size(); ++i) {
-        record(i, shape_fit[node_shape[i]]);
-      }
+      report.fit_evaluations += n_shapes;
     }
-    std::sort(p.fits.begin(), p.fits.end());
     report.placements.push_back(std::move(p));
   }
 
   // ---- Workload rules ----------------------------------------------------------------------
+  std::vector<size_t> driver_nodes;  // nodes with GPU driver facts, by name
+  for (size_t i : fleet->by_name) {
+    if (nodes[i].gpu && !nodes[i].gpu->driver.empty()) {
+      driver_nodes.push_back(i);
+    }
+  }
   bool any_gpu_request = false;
   std::vector<bool> gpu_workload(m.workloads.size(), false);
   std::unordered_map<std::string, nvidia::CudaCheck> cuda_cache;
@@ -463,7 +536,7 @@ CheckReport run_check(const CheckInputs& in) {
       admission_error = true;
     }
     if (p.fits.empty() && !nodes.empty() && !admission_error) {
-      std::string msg = fmt::format("no node fits {}: {}", id, scheduler_summary(p.rejected, nodes.size()));
+      std::string msg = fmt::format("no node fits {}: {}", id, scheduler_summary(p.reason_counts(), nodes.size()));
       if (is_gpu) {
         diags.error("sched-no-node-fits", msg, w.location);
       } else {
@@ -506,11 +579,13 @@ CheckReport run_check(const CheckInputs& in) {
         if (!needs.cuda && needs.requires_.empty()) {
           continue;
         }
-        for (const auto& node_name : p.fits) {
-          const NodeInfo& ni = nodes[node_index[node_name]];
-          if (!ni.gpu || ni.gpu->driver.empty()) {
+        // Only nodes with known driver facts (declared GPU nodes), in name order.
+        for (size_t di : driver_nodes) {
+          if (!p.fits_node(di)) {
             continue;
           }
+          const NodeInfo& ni = nodes[di];
+          const std::string& node_name = ni.node.name;
           std::string brand = brand_of(ni.node);
           nvidia::DriverFacts facts{ni.gpu->driver, ni.gpu->cuda, brand, {}};
           std::string key = c->image + '\x1f' + ni.gpu->driver + '\x1f' + brand;
@@ -547,21 +622,32 @@ CheckReport run_check(const CheckInputs& in) {
     bool pinned = !pod.node_selector.empty() || !pod.node_name.empty() ||
                   (pod.node_affinity && pod.node_affinity->required);
     if (!is_gpu && pinned && !p.fits.empty() && !is_device_plugin(w)) {
-      bool all_gpu = std::all_of(p.fits.begin(), p.fits.end(),
-                                 [&](const std::string& n) { return nodes[node_index[n]].is_gpu; });
+      bool all_gpu = true;
+      if (p.fits.per_node) {
+        for (size_t i = 0; i < nodes.size() && all_gpu; ++i) {
+          all_gpu = !p.fits_node(i) || nodes[i].is_gpu;
+        }
+      } else {
+        for (size_t s = 0; s < n_shapes && all_gpu; ++s) {
+          all_gpu = !p.fits.reason[s].empty() || shape_is_gpu[s];
+        }
+      }
       if (all_gpu) {
         diags.warning("workload-gpu-invisible",
                       fmt::format("{} runs only on GPU nodes ({}) but neither requests nvidia.com/gpu nor uses the "
                                   "nvidia RuntimeClass: it will not see the GPU",
-                                  id, join_names(p.fits)),
+                                  id, join_names(p.fits.names())),
                       w.location);
       }
     }
   }
 
-  // Rough GPU capacity: workloads that can only land on the same set of GPU nodes.
+  // Rough GPU capacity: workloads that can only land on the same set of GPU nodes. A fit set is
+  // keyed canonically by the shapes it covers whole plus the nodes it holds outside those, so the
+  // grouping costs O(shapes) per workload (O(nodes) only for name-pinned ones).
   {
-    std::map<std::vector<std::string>, std::pair<int64_t, std::vector<size_t>>> demand;
+    using FitSetKey = std::pair<std::vector<bool>, std::vector<size_t>>;
+    std::map<FitSetKey, std::pair<int64_t, std::vector<size_t>>> demand;
     for (size_t wi = 0; wi < m.workloads.size(); ++wi) {
       const auto& w = m.workloads[wi];
       const auto& p = report.placements[wi];
@@ -572,23 +658,59 @@ CheckReport run_check(const CheckInputs& in) {
       if (per_pod <= 0) {
         continue;
       }
+      FitSetKey key;
+      key.first.assign(n_shapes, false);
+      if (p.fits.per_node) {
+        for (size_t s = 0; s < n_shapes; ++s) {
+          const auto& members = fleet->shape_nodes[s];
+          bool whole = std::all_of(members.begin(), members.end(), [&](size_t i) { return p.fits_node(i); });
+          key.first[s] = whole;
+          if (!whole) {
+            for (size_t i : members) {
+              if (p.fits_node(i)) {
+                key.second.push_back(i);
+              }
+            }
+          }
+        }
+        std::sort(key.second.begin(), key.second.end());
+      } else {
+        for (size_t s = 0; s < n_shapes; ++s) {
+          key.first[s] = p.fits.reason[s].empty();
+        }
+      }
       int64_t replicas = w.replicas.value_or(1);
-      auto& d = demand[p.fits];
+      auto& d = demand[key];
       d.first += per_pod * replicas;
       d.second.push_back(wi);
     }
-    for (const auto& [fit_set, d] : demand) {
+    // Warnings in the order of the fit sets' sorted node names.
+    std::vector<std::pair<std::vector<std::string>, Diagnostic>> short_sets;
+    for (const auto& [key, d] : demand) {
       int64_t supply = 0;
-      for (const auto& n : fit_set) {
-        supply += gpu_counts[node_index[n]];
+      for (size_t s = 0; s < n_shapes; ++s) {
+        if (key.first[s]) {
+          supply += shape_gpus[s] * static_cast<int64_t>(fleet->shape_nodes[s].size());
+        }
+      }
+      for (size_t i : key.second) {
+        supply += gpu_counts[i];
       }
       if (d.first > supply) {
+        std::vector<std::string> fit_set = report.placements[d.second.front()].fits.names();
         const auto& first = m.workloads[d.second.front()];
-        diags.warning("sched-gpu-capacity",
-                      fmt::format("{} GPU(s) requested by {} workload(s) that fit only {} ({} GPU(s))", d.first,
-                                  d.second.size(), join_names(fit_set), supply),
-                      first.location);
+        Diagnostics one;
+        one.warning("sched-gpu-capacity",
+                    fmt::format("{} GPU(s) requested by {} workload(s) that fit only {} ({} GPU(s))", d.first,
+                                d.second.size(), join_names(fit_set), supply),
+                    first.location);
+        short_sets.emplace_back(std::move(fit_set), one.items().front());
       }
+    }
+    std::sort(short_sets.begin(), short_sets.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& [names, d] : short_sets) {
+      diags.add(std::move(d));
     }
   }
 
@@ -639,21 +761,19 @@ CheckReport run_check(const CheckInputs& in) {
         }
       }
     } else {
+      // O(GPU nodes x plugins), each test a lookup in the plugin's per-shape fit.
       for (size_t gi : gpu_nodes) {
         const std::string& name = nodes[gi].node.name;
         bool covered = false;
-        for (size_t wi : plugins) {
-          const auto& fits = report.placements[wi].fits;
-          if (std::binary_search(fits.begin(), fits.end(), name)) {
-            covered = true;
-            break;
-          }
+        for (size_t i : same_name(gi)) {
+          covered = covered || std::any_of(plugins.begin(), plugins.end(),
+                                           [&](size_t wi) { return report.placements[wi].fits_node(i); });
         }
         if (!covered) {
           const auto& w = m.workloads[plugins.front()];
           diags.error("nvidia-device-plugin-coverage",
                       fmt::format("{} cannot run on GPU node {}: {}", workload_id(w), name,
-                                  report.placements[plugins.front()].rejected.at(name)),
+                                  report.placements[plugins.front()].reason_of(first_of_name(gi))),
                       w.location);
         }
       }
@@ -661,15 +781,30 @@ CheckReport run_check(const CheckInputs& in) {
 
     // GPU nodes no GPU workload can use.
     if (!m.workloads.empty()) {
+      // Used shapes (and nodes, for name-pinned workloads): O(workloads x shapes).
+      std::vector<bool> shape_used(n_shapes, false);
+      std::vector<bool> node_used(nodes.size(), false);
+      for (size_t wi = 0; wi < m.workloads.size(); ++wi) {
+        if (!gpu_workload[wi] || is_device_plugin(m.workloads[wi])) {
+          continue;
+        }
+        const auto& p = report.placements[wi];
+        if (p.fits.per_node) {
+          for (size_t i = 0; i < nodes.size(); ++i) {
+            node_used[i] = node_used[i] || p.fits_node(i);
+          }
+        } else {
+          for (size_t s = 0; s < n_shapes; ++s) {
+            shape_used[s] = shape_used[s] || p.fits.reason[s].empty();
+          }
+        }
+      }
       for (size_t gi : gpu_nodes) {
         const std::string& name = nodes[gi].node.name;
+        // A name held by several nodes: membership by name, as the sorted name list had it.
         bool used = false;
-        for (size_t wi = 0; wi < m.workloads.size() && !used; ++wi) {
-          if (!gpu_workload[wi] || is_device_plugin(m.workloads[wi])) {
-            continue;
-          }
-          const auto& fits = report.placements[wi].fits;
-          used = std::binary_search(fits.begin(), fits.end(), name);
+        for (size_t i : same_name(gi)) {
+          used = used || shape_used[fleet->shape_of[i]] || node_used[i];
         }
         if (!used) {
           diags.warning("node-gpu-unused",

@@ -1,6 +1,7 @@
 #include <check/render.hpp>
 
 #include <set>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -33,13 +34,30 @@ std::string render_placements_text(const CheckReport& report) {
   s += "placement:\n";
   for (const auto& p : report.placements) {
     std::string fits;
-    for (const auto& n : p.fits) {
-      fits += fits.empty() ? n : ", " + n;
-    }
-    s += fmt::format("  {} -> {}\n", p.workload, fits.empty() ? "(no node)" : fits);
-    for (const auto& [node, reason] : p.rejected) {
-      s += fmt::format("      {}: {}\n", node, reason);
-    }
+    p.for_each_node([&](const std::string& name, const std::string& reason) {
+      if (reason.empty()) {
+        if (!fits.empty()) {
+          fits += ", ";
+        }
+        fits += name;
+      }
+    });
+    s += "  ";
+    s += p.workload;
+    s += " -> ";
+    s += fits.empty() ? "(no node)" : fits;
+    s += '\n';
+    const std::string* last = nullptr;  // a repeated name is listed once, with its first reason
+    p.for_each_node([&](const std::string& name, const std::string& reason) {
+      if (!reason.empty() && (last == nullptr || *last != name)) {
+        s += "      ";
+        s += name;
+        s += ": ";
+        s += reason;
+        s += '\n';
+        last = &name;
+      }
+    });
   }
   return s;
 }
@@ -67,14 +85,63 @@ std::string render_report_json(const CheckReport& report) {
                              {"column", d.location.column}});
   }
   j["placements"] = nlohmann::ordered_json::array();
-  for (const auto& p : report.placements) {
-    nlohmann::ordered_json rejected = nlohmann::ordered_json::object();
-    for (const auto& [node, reason] : p.rejected) {
-      rejected[node] = reason;
-    }
-    j["placements"].push_back({{"workload", p.workload}, {"fits", p.fits}, {"rejected", rejected}});
+  std::string out = j.dump(2);
+  if (report.placements.empty()) {
+    return out + "\n";
   }
-  return j.dump(2) + "\n";
+  // The placement table is O(workloads x nodes) bytes: written directly, in the exact layout of
+  // nlohmann's dump(2) (strings escaped by nlohmann), each node name escaped once.
+  constexpr std::string_view k_tail = "[]\n}";
+  out.resize(out.size() - k_tail.size());
+  const auto& fleet = *report.placements.front().fits.fleet;
+  std::vector<std::string> names;
+  names.reserve(fleet.names.size());
+  for (const auto& n : fleet.names) {
+    names.push_back(nlohmann::ordered_json(n).dump());
+  }
+  std::unordered_map<std::string, std::string> escaped_reasons;
+  auto escaped = [&](const std::string& r) -> const std::string& {
+    auto it = escaped_reasons.find(r);
+    if (it == escaped_reasons.end()) {
+      it = escaped_reasons.emplace(r, nlohmann::ordered_json(r).dump()).first;
+    }
+    return it->second;
+  };
+  out += "[\n";
+  bool first_p = true;
+  for (const auto& p : report.placements) {
+    out += first_p ? "    {\n" : ",\n    {\n";
+    first_p = false;
+    out += "      \"workload\": ";
+    out += nlohmann::ordered_json(p.workload).dump();
+    out += ",\n      \"fits\": ";
+    bool any = false;
+    for (size_t i : fleet.by_name) {
+      if (p.fits_node(i)) {
+        out += any ? ",\n        " : "[\n        ";
+        out += names[i];
+        any = true;
+      }
+    }
+    out += any ? "\n      ],\n      \"rejected\": " : "[],\n      \"rejected\": ";
+    any = false;
+    const std::string* last = nullptr;  // a repeated name is listed once, with its first reason
+    for (size_t i : fleet.by_name) {
+      const std::string& r = p.reason_of(i);
+      if (r.empty() || (last != nullptr && *last == fleet.names[i])) {
+        continue;
+      }
+      last = &fleet.names[i];
+      out += any ? ",\n        " : "{\n        ";
+      out += names[i];
+      out += ": ";
+      out += escaped(r);
+      any = true;
+    }
+    out += any ? "\n      }\n    }" : "{}\n    }";
+  }
+  out += "\n  ]\n}\n";
+  return out;
 }
 
 std::string render_report_sarif(const CheckReport& report) {

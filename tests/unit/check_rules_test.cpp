@@ -69,8 +69,8 @@ TEST(CheckRules, HealthyClusterHasNoErrorsAndPlacesTheTrainer) {
   EXPECT_FALSE(r->report.has_errors()) << render_text(r->report.findings);
   const auto* p = r->placement("gpu/Deployment/trainer");
   ASSERT_NE(p, nullptr);
-  EXPECT_EQ(p->fits, std::vector<std::string>{"gpu1"});
-  EXPECT_EQ(p->rejected.at("cpu1"), "Insufficient nvidia.com/gpu");
+  EXPECT_EQ(p->fits.names(), std::vector<std::string>{"gpu1"});
+  EXPECT_EQ(p->rejected().at("cpu1"), "Insufficient nvidia.com/gpu");
 }
 
 TEST(CheckRules, WorkerTaintFromTalconfigIsANote) {
