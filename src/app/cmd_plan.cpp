@@ -14,8 +14,14 @@ namespace talgpu {
 
 void setup_plan(CLI::App& app, Context& ctx, CommandRun& run) {
   auto dir = std::make_shared<std::string>(".");
+  auto scratch = std::make_shared<std::string>();
   app.add_option("dir", *dir, "Cluster folder holding talconfig.yaml (default: .)");
-  run = [&ctx, dir]() -> int { return run_plan(ctx, *dir); };
+  app.add_option("--scratch", *scratch, "Folder for the generated machine configs (default: a new temporary folder)");
+  app.footer(
+      "Loads the declaration (talconfig.yaml), analyses each node's schematic and NVIDIA driver,\n"
+      "generates the machine configs into a scratch folder, and checks where every workload in the\n"
+      "folder's manifests will run.");
+  run = [&ctx, dir, scratch]() -> int { return run_plan(ctx, *dir, *scratch); };
 }
 
 }  // namespace talgpu

@@ -6,7 +6,14 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <check/check.hpp>
+#include <check/render.hpp>
 #include <core/fs.hpp>
+#include <kube/manifest_loader.hpp>
+#include <nvidia/catalog.hpp>
+#include <talos/genconfig.hpp>
+#include <talos/secrets.hpp>
+#include <talos/talconfig.hpp>
 #include <yaml/document.hpp>
 #include <yaml/reader.hpp>
 
@@ -16,66 +23,36 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct ManifestRef {
-  std::string file;
-  int line = 0;
-  std::string kind;
-  std::string name;
-  std::string ns;
-};
-
-bool is_yaml(const fs::path& p) {
-  auto ext = p.extension().string();
-  return ext == ".yaml" || ext == ".yml";
-}
-
-// Files that belong to talhelper, not to the cluster's manifests.
-bool is_talhelper_file(const std::string& name) {
-  return name.rfind("talconfig", 0) == 0 || name.rfind("talenv", 0) == 0 || name.rfind("talsecret", 0) == 0 ||
-         name == ".sops.yaml";
-}
-
-std::vector<std::string> yaml_files_under(const std::string& dir) {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
-       it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) {
-      break;
-    }
-    const auto& p = it->path();
-    std::string fname = p.filename().string();
-    if (it->is_directory() && (fname == "clusterconfig" || (!fname.empty() && fname[0] == '.'))) {
-      it.disable_recursion_pending();
-      continue;
-    }
-    if (it->is_regular_file() && is_yaml(p) && !is_talhelper_file(fname)) {
-      out.push_back(p.lexically_normal().string());
-    }
+// A fresh scratch folder for the generated configs (kept, so the user can look at them).
+std::string make_scratch_dir() {
+  std::string tmpl = (fs::temp_directory_path() / "talgpu-plan-XXXXXX").string();
+  if (mkdtemp(tmpl.data()) == nullptr) {
+    throw Abort("cannot create a scratch folder for the generated configs", k_exit_usage);
   }
-  std::sort(out.begin(), out.end());
-  return out;
+  return tmpl;
+}
+
+std::string gpu_summary(const nvidia::GpuNodeInfo& g) {
+  std::string s = "nvidia";
+  if (g.tier) {
+    s += std::string(" ") + nvidia::tier_name(*g.tier);
+  }
+  if (g.flavor) {
+    s += std::string(" ") + nvidia::flavor_name(*g.flavor);
+  }
+  return s;
 }
 
 }  // namespace
 
-int run_plan(Context& ctx, const std::string& dir) {
+int run_plan(Context& ctx, const std::string& dir, const std::string& scratch_arg) {
   if (!is_directory(dir)) {
     throw Abort(fmt::format("'{}' is not a folder", dir), k_exit_usage);
   }
-  Diagnostics diags;
   std::string talconfig = join_path(dir, "talconfig.yaml");
   nlohmann::ordered_json report;
   report["dir"] = dir;
 
-  struct NodeRow {
-    std::string hostname;
-    std::string role;
-    std::string ip;
-    bool gpu = false;
-  };
-  std::vector<NodeRow> nodes;
-  std::string cluster;
   // A talconfig.yaml that cannot be loaded stops the plan with exit 2, its diagnostic on stderr
   // (or in the JSON report).
   auto stop_unreadable = [&](Diagnostics d) {
@@ -90,8 +67,13 @@ int run_plan(Context& ctx, const std::string& dir) {
   std::error_code talconfig_ec;
   // symlink_status: a dangling or looping talconfig.yaml is unreadable, not absent.
   if (fs::symlink_status(talconfig, talconfig_ec).type() == fs::file_type::not_found) {
-    diags.error("plan-no-talconfig", fmt::format("no talconfig.yaml in '{}'", dir));
-  } else {
+    Diagnostics d;
+    d.error("plan-no-talconfig", fmt::format("no talconfig.yaml in '{}'", dir), {},
+            "talgpu plan reads a cluster folder: talconfig.yaml plus the GitOps manifests");
+    return stop_unreadable(std::move(d));
+  }
+  // Shape problems that make the file unusable as a talconfig at all.
+  {
     auto root = yaml::parse_file(talconfig);
     if (!root) {
       Diagnostics d;
@@ -111,105 +93,194 @@ int run_plan(Context& ctx, const std::string& dir) {
               r.location());
       return stop_unreadable(std::move(d));
     }
-    {
-      const yaml::Node& cfg = root->front().root;
-      if (const yaml::Node* n = cfg.find("clusterName"); n != nullptr && n->is_scalar()) {
-        cluster = n->value();
+  }
+
+  // 1. Declare: talhelper semantics (env files, substitution, SOPS, group merge, validation).
+  Diagnostics diags;
+  talos::LoadOptions lo;
+  lo.path = talconfig;
+  auto loaded = talos::load_talconfig(lo, diags);
+  if (!loaded) {
+    Diagnostics d = diags;
+    d.error(loaded.error().rule.empty() ? "talconfig-load" : loaded.error().rule, loaded.error().message,
+            loaded.error().location);
+    return stop_unreadable(std::move(d));
+  }
+  const talos::TalConfig& cfg = *loaded;
+  bool declaration_ok = !diags.has_errors();
+
+  // 2. Prove: manifests and the check (which also analyses each node's schematic and driver).
+  kube::ManifestLoadOptions mo;
+  mo.paths = {dir};
+  auto manifests = kube::load_manifests(mo, diags);
+  if (!manifests) {
+    Diagnostics d = diags;
+    d.error(manifests.error().rule.empty() ? "manifest-read" : manifests.error().rule, manifests.error().message,
+            manifests.error().location);
+    return stop_unreadable(std::move(d));
+  }
+  check::CheckInputs in;
+  in.config = &cfg;
+  in.manifests = &*manifests;
+  check::CheckReport checked = check::run_check(in);
+
+  // 3. Configure: machine configs into a scratch folder, with the cluster's secrets bundle when
+  // there is one, else a throwaway bundle (nothing is written next to the user's files).
+  std::string scratch = scratch_arg.empty() ? make_scratch_dir() : scratch_arg;
+  std::optional<talos::GenconfigResult> generated;
+  bool throwaway_secrets = !talos::find_secrets_file(cfg.dir).has_value();
+  if (declaration_ok) {
+    Diagnostics gen_diags;
+    auto secrets = talos::load_cluster_secrets(cfg, "", gen_diags);
+    if (secrets) {
+      talos::GenconfigOptions go;
+      go.out_dir = scratch;
+      go.gitignore = false;
+      auto result = talos::generate_cluster(cfg, *secrets, go, gen_diags);
+      if (result) {
+        generated = std::move(*result);
+      } else {
+        gen_diags.error(result.error().rule.empty() ? "genconfig" : result.error().rule, result.error().message,
+                        result.error().location);
       }
-      if (const yaml::Node* list = cfg.find("nodes"); list != nullptr && list->is_sequence()) {
-        for (const auto& n : list->items()) {
-          NodeRow row;
-          if (const auto* h = n.find("hostname")) {
-            row.hostname = h->value();
-          }
-          if (const auto* ip = n.find("ipAddress")) {
-            row.ip = ip->value();
-          }
-          const auto* cp = n.find("controlPlane");
-          row.role = cp != nullptr && cp->value() == "true" ? "controlplane" : "worker";
-          // Until the talconfig model lands: a node with an NVIDIA extension is a GPU node.
-          if (const auto* s = n.find("schematic")) {
-            std::function<bool(const yaml::Node&)> has_nvidia = [&](const yaml::Node& x) -> bool {
-              if (x.is_scalar()) {
-                return x.value().find("nvidia") != std::string::npos;
-              }
-              for (const auto& i : x.items()) {
-                if (has_nvidia(i)) {
-                  return true;
-                }
-              }
-              for (const auto& e : x.entries()) {
-                if (has_nvidia(e.value)) {
-                  return true;
-                }
-              }
-              return false;
-            };
-            row.gpu = has_nvidia(*s);
-          }
-          nodes.push_back(row);
-        }
+    } else {
+      gen_diags.error(secrets.error().rule.empty() ? "secrets-invalid" : secrets.error().rule,
+                      secrets.error().message, secrets.error().location);
+    }
+    for (const auto& d : gen_diags.items()) {
+      if (d.rule != "secrets-generated") {  // said plainly in the summary instead
+        diags.add(d);
       }
     }
   }
 
-  std::vector<ManifestRef> manifests;
-  bool unreadable = false;
-  for (const auto& file : yaml_files_under(dir)) {
-    auto docs = yaml::parse_file(file);
-    if (!docs) {
-      diags.error(docs.error().rule, docs.error().message, docs.error().location);
-      unreadable = true;
-      continue;
-    }
-    for (const auto& d : *docs) {
-      if (!d.root.is_mapping()) {
-        continue;
-      }
-      ManifestRef m;
-      m.file = file;
-      m.line = d.root.mark().line;
-      if (const auto* k = d.root.find("kind")) {
-        m.kind = k->value();
-      }
-      if (const auto* md = d.root.find("metadata")) {
-        if (const auto* nm = md->find("name")) {
-          m.name = nm->value();
-        }
-        if (const auto* ns = md->find("namespace")) {
-          m.ns = ns->value();
-        }
-      }
-      manifests.push_back(m);
+  diags.append(checked.findings);
+  diags.sort();
+
+  // Per-node facts, joined from the three stages.
+  std::map<std::string, const check::NodeInfo*> checked_nodes;
+  for (const auto& n : checked.nodes) {
+    if (n.declared != nullptr) {
+      checked_nodes[n.declared->hostname] = &n;
     }
   }
+  std::map<std::string, const talos::NodeSummary*> summaries;
+  if (generated) {
+    for (const auto& s : generated->nodes) {
+      summaries[s.hostname] = &s;
+    }
+  }
+  const check::Placement* gpu_test = nullptr;
 
   if (ctx.json()) {
-    report["cluster"] = cluster;
+    report["cluster"] = cfg.cluster_name;
+    report["talosVersion"] = cfg.talos_version;
+    report["kubernetesVersion"] = cfg.kubernetes_version;
+    report["endpoint"] = cfg.endpoint;
     report["nodes"] = nlohmann::ordered_json::array();
-    for (const auto& n : nodes) {
-      report["nodes"].push_back({{"hostname", n.hostname}, {"role", n.role}, {"ip", n.ip}, {"gpu", n.gpu}});
+    for (const auto& n : cfg.nodes) {
+      nlohmann::ordered_json j;
+      j["hostname"] = n.hostname;
+      j["role"] = n.role();
+      j["ip"] = n.ip_addresses();
+      j["installDisk"] = n.install_disk;
+      auto sit = summaries.find(n.hostname);
+      j["installImage"] = sit != summaries.end() ? sit->second->install_image : "";
+      j["config"] = sit != summaries.end() ? sit->second->file : "";
+      auto cit = checked_nodes.find(n.hostname);
+      if (cit != checked_nodes.end() && cit->second->gpu && cit->second->gpu->gpu) {
+        const auto& g = *cit->second->gpu;
+        j["gpu"] = {{"evidence", nvidia::evidence_name(g.evidence)},
+                    {"tier", g.tier ? nvidia::tier_name(*g.tier) : ""},
+                    {"flavor", g.flavor ? nvidia::flavor_name(*g.flavor) : ""},
+                    {"schematicId", g.schematic_id},
+                    {"installer", g.installer},
+                    {"driver", g.driver},
+                    {"toolkit", g.toolkit},
+                    {"cudaCeiling", g.cuda},
+                    {"unverified", g.unverified}};
+      } else {
+        j["gpu"] = nullptr;
+      }
+      report["nodes"].push_back(std::move(j));
     }
-    report["manifests"] = nlohmann::ordered_json::array();
-    for (const auto& m : manifests) {
-      report["manifests"].push_back(
-          {{"file", m.file}, {"line", m.line}, {"kind", m.kind}, {"name", m.name}, {"namespace", m.ns}});
-    }
+    report["configs"] = {{"dir", generated ? scratch : ""},
+                         {"throwawaySecrets", throwaway_secrets},
+                         {"files", generated ? generated->written : std::vector<std::string>{}}};
+    report["check"] = nlohmann::ordered_json::parse(check::render_report_json(checked));
     report["diagnostics"] = nlohmann::ordered_json::parse(render_json(diags));
     fmt::print(ctx.out, "{}\n", report.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
   } else {
-    out_line(ctx, fmt::format("cluster {} ({} nodes)", cluster, nodes.size()));
-    for (const auto& n : nodes) {
-      out_line(ctx, fmt::format("  {:<12} {:<13} {:<15}{}", n.hostname, n.role, n.ip, n.gpu ? " gpu" : ""));
+    auto head = [&](std::string_view t) { return styled(t, TextStyle::bold, ctx.color_out); };
+    out_line(ctx, fmt::format("{} {}  Talos {}  Kubernetes {}  endpoint {}", head("cluster"), cfg.cluster_name,
+                              cfg.talos_version, cfg.kubernetes_version, cfg.endpoint));
+    out_line(ctx, "");
+    out_line(ctx, head(fmt::format("nodes ({})", cfg.nodes.size())));
+    out_line(ctx, fmt::format("  {:<12} {:<13} {:<15} {:<14} {}", "HOST", "ROLE", "IP", "INSTALL DISK", "GPU"));
+    for (const auto& n : cfg.nodes) {
+      std::string gpu = "-";
+      auto cit = checked_nodes.find(n.hostname);
+      if (cit != checked_nodes.end() && cit->second->gpu && cit->second->gpu->gpu) {
+        gpu = gpu_summary(*cit->second->gpu);
+      }
+      std::string disk = !n.install_disk.empty() ? n.install_disk : (n.install_disk_selector ? "selector" : "-");
+      out_line(ctx, fmt::format("  {:<12} {:<13} {:<15} {:<14} {}", n.hostname, n.role(),
+                                fmt::format("{}", fmt::join(n.ip_addresses(), ",")), disk, gpu));
     }
-    out_line(ctx, fmt::format("manifests: {}", manifests.size()));
-    for (const auto& m : manifests) {
-      out_line(ctx, fmt::format("  {}:{}  {} {}{}", m.file, m.line, m.kind, m.ns.empty() ? "" : m.ns + "/", m.name));
+    for (const auto& n : cfg.nodes) {
+      auto cit = checked_nodes.find(n.hostname);
+      if (cit == checked_nodes.end() || !cit->second->gpu || !cit->second->gpu->gpu) {
+        continue;
+      }
+      const auto& g = *cit->second->gpu;
+      out_line(ctx, "");
+      out_line(ctx, head(fmt::format("GPU node {}", n.hostname)));
+      out_line(ctx, fmt::format("  schematic  {} ({})", g.schematic_id.empty() ? "unknown" : g.schematic_id,
+                                nvidia::evidence_name(g.evidence)));
+      out_line(ctx, fmt::format("  installer  {}", g.installer.empty() ? "unknown" : g.installer));
+      out_line(ctx, fmt::format("  driver     {}{}", g.driver.empty() ? "unknown" : g.driver,
+                                g.toolkit.empty() ? "" : fmt::format(" (container toolkit {})", g.toolkit)));
+      out_line(ctx, fmt::format("  CUDA       up to {}", g.cuda.empty() ? "unknown" : g.cuda));
+      if (auto sit = summaries.find(n.hostname); sit != summaries.end() && !sit->second->taints.empty()) {
+        out_line(ctx, fmt::format("  taints     {} via {}", fmt::join(sit->second->taints, ", "),
+                                  sit->second->taints_placement));
+      }
+      for (const auto& u : g.unverified) {
+        out_line(ctx, fmt::format("  unverified {}", u));
+      }
+    }
+    out_line(ctx, "");
+    if (generated) {
+      out_line(ctx, head(fmt::format("machine configs ({} files in {})", generated->written.size(), scratch)));
+      if (throwaway_secrets) {
+        out_line(ctx, "  no talsecret*.yaml next to talconfig.yaml: generated with a throwaway secrets bundle");
+        out_line(ctx, "  (run 'talgpu gensecret -o talsecret.yaml' and keep it, SOPS-encrypted, with the cluster)");
+      }
+      for (const auto& s : generated->nodes) {
+        out_line(ctx, fmt::format("  {:<12} {}  image {}", s.hostname, s.file, s.install_image));
+      }
+    } else {
+      out_line(ctx, head("machine configs: not generated (fix the errors in talconfig.yaml first)"));
+    }
+    out_line(ctx, "");
+    size_t errors = checked.findings.count(Severity::error);
+    size_t warnings = checked.findings.count(Severity::warning);
+    out_line(ctx, head(fmt::format("check: {} workloads on {} nodes ({} shapes): {} errors, {} warnings",
+                                   checked.placements.size(), checked.nodes.size(), checked.node_shapes, errors,
+                                   warnings)));
+    std::string placements = check::render_placements_text(checked);
+    fmt::print(ctx.out, "{}", placements);
+    for (const auto& p : checked.placements) {
+      if (p.object != nullptr && p.object->name == "gpu-test") {
+        gpu_test = &p;
+      }
+    }
+    if (gpu_test != nullptr) {
+      out_line(ctx, "");
+      out_line(ctx, fmt::format("GPU test pod {} runs on: {}", gpu_test->workload,
+                                gpu_test->fits.empty() ? "no node" : fmt::format("{}", fmt::join(gpu_test->fits, ", "))));
     }
     print_diagnostics(ctx, diags);
-  }
-  if (unreadable) {
-    return k_exit_usage;
   }
   return diags.has_errors() ? k_exit_findings : k_exit_ok;
 }

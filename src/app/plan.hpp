@@ -5,7 +5,8 @@
 
 namespace talgpu {
 
-// Runs the plan on `dir`; returns the exit code.
-int run_plan(Context& ctx, const std::string& dir);
+// Runs the plan on `dir`, writing generated configs into `scratch` (a new temporary folder when
+// empty); returns the exit code.
+int run_plan(Context& ctx, const std::string& dir, const std::string& scratch = {});
 
 }  // namespace talgpu

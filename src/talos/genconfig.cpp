@@ -272,7 +272,8 @@ Result<std::vector<YNode>> node_config(const TalConfig& cfg, const Node& node, c
 
   // 3. The installer image: talosImageURL, else the Image Factory URL of the node's schematic.
   TRY_ASSIGN(std::string image, installer_image(cfg, node));
-  install.set("image", YNode::string(image));
+  // Look `install` up again: the sets above may have grown `machine` and moved its entries.
+  ensure_map(machine, "install").set("image", YNode::string(image));
 
   // 5. CNI and inline manifests.
   if (cfg.cni_config) {

@@ -1,0 +1,114 @@
+// The talhelper genconfig pipeline on the bundled example: what lands in each node's config.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <talos/genconfig.hpp>
+#include <talos/image_factory.hpp>
+#include <talos/machineconfig.hpp>
+#include <talos/secrets.hpp>
+#include <talos/talconfig.hpp>
+
+#include "test_support.hpp"
+
+using namespace talgpu;
+using namespace talgpu::talos;
+
+namespace {
+
+struct Example {
+  TalConfig cfg;
+  SecretsBundle secrets;
+};
+
+Example load_example() {
+  Diagnostics diags;
+  LoadOptions lo;
+  lo.path = test::source_path("examples/goldentooth/talconfig.yaml");
+  auto cfg = load_talconfig(lo, diags);
+  EXPECT_TRUE(cfg.has_value());
+  EXPECT_FALSE(diags.has_errors()) << render_text(diags);
+  auto secrets = load_secrets_file(test::shared_path("fixtures/talos/stability/secrets.yaml"), diags);
+  EXPECT_TRUE(secrets.has_value());
+  return Example{std::move(*cfg), std::move(*secrets)};
+}
+
+std::vector<yaml::Node> config_of(const Example& ex, std::string_view host, const GenconfigOptions& opts = {}) {
+  Diagnostics diags;
+  const Node* node = ex.cfg.find_node(host);
+  EXPECT_NE(node, nullptr);
+  auto docs = node_config(ex.cfg, *node, ex.secrets, opts, diags);
+  EXPECT_TRUE(docs.has_value()) << (docs ? "" : docs.error().describe());
+  return docs ? *docs : std::vector<yaml::Node>{};
+}
+
+}  // namespace
+
+TEST(Genconfig, EveryNodeInstallsItsOwnFactoryInstaller) {
+  Example ex = load_example();
+  for (const auto& node : ex.cfg.nodes) {
+    auto expected = installer_image(ex.cfg, node);
+    ASSERT_TRUE(expected.has_value());
+    auto docs = config_of(ex, node.hostname);
+    ASSERT_FALSE(docs.empty());
+    const yaml::Node* image = docs.front().find("machine")->find("install")->find("image");
+    ASSERT_NE(image, nullptr) << node.hostname;
+    EXPECT_EQ(image->value(), *expected) << node.hostname;
+  }
+}
+
+TEST(Genconfig, GpuWorkerKeepsTheNvidiaSchematicInstaller) {
+  Example ex = load_example();
+  auto docs = config_of(ex, "velaryon");
+  ASSERT_FALSE(docs.empty());
+  const yaml::Node& machine = *docs.front().find("machine");
+  EXPECT_EQ(machine.find("install")->find("image")->value(),
+            "factory.talos.dev/metal-installer/af8eb82417d3deaa94d2ef19c3b590b0dac1b2549d0b9b35b3da2bc325de75f7:v1.11.1");
+  EXPECT_EQ(machine.find("install")->find("disk")->value(), "/dev/nvme0n1");
+  EXPECT_EQ(machine.find("nodeLabels")->find("role")->value(), "gpu");
+  EXPECT_EQ(machine.find("kernel")->find("modules")->size(), 4u);
+  EXPECT_EQ(machine.find("sysctls")->find("net.core.bpf_jit_harden")->value(), "1");
+}
+
+TEST(Genconfig, WorkerTaintsAreRegisteredNotPatched) {
+  Example ex = load_example();
+  auto docs = config_of(ex, "velaryon");
+  ASSERT_FALSE(docs.empty());
+  const yaml::Node& machine = *docs.front().find("machine");
+  EXPECT_EQ(machine.find("nodeTaints"), nullptr);
+  const yaml::Node* reg = machine.find("kubelet")->find("extraConfig")->find("registerWithTaints");
+  ASSERT_NE(reg, nullptr);
+  ASSERT_EQ(reg->size(), 1u);
+  const yaml::Node& t = reg->items()[0];
+  EXPECT_EQ(t.find("key")->value(), "gpu");
+  EXPECT_EQ(t.find("value")->value(), "true");
+  EXPECT_TRUE(t.find("value")->is_string());
+  EXPECT_EQ(t.find("effect")->value(), "NoSchedule");
+}
+
+TEST(Genconfig, TalhelperCompatKeepsNodeTaints) {
+  Example ex = load_example();
+  GenconfigOptions opts;
+  opts.talhelper_compat = true;
+  auto docs = config_of(ex, "velaryon", opts);
+  ASSERT_FALSE(docs.empty());
+  const yaml::Node* taints = docs.front().find("machine")->find("nodeTaints");
+  ASSERT_NE(taints, nullptr);
+  EXPECT_EQ(taints->find("gpu")->value(), "true:NoSchedule");
+}
+
+TEST(Genconfig, OutputIsDeterministicAndValidAgainstTheTalosSchema) {
+  Example ex = load_example();
+  auto schema = load_schema(test::shared_path("fixtures/talos/config.schema.v1.11.json"));
+  ASSERT_TRUE(schema.has_value());
+  SchemaValidator validator(*schema);
+  for (const auto& node : ex.cfg.nodes) {
+    std::string a = encode_node_config(config_of(ex, node.hostname));
+    std::string b = encode_node_config(config_of(ex, node.hostname));
+    EXPECT_EQ(a, b) << node.hostname;
+    auto docs = config_of(ex, node.hostname);
+    Diagnostics diags;
+    validator.validate(docs.front(), diags);
+    EXPECT_FALSE(diags.has_errors()) << node.hostname << "\n" << render_text(diags);
+  }
+}
