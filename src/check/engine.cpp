@@ -470,18 +470,46 @@ CheckReport run_check(const CheckInputs& in) {
     f.fleet = fleet;
     kube::FitOptions opts = base_opts;
     opts.daemon_set = w.is_daemon_set();
+    // The node-independent admission steps of kube::fits (RuntimeClass merge, nvidia.com/gpu
+    // validation), once per workload; a rejection there is every node's reason.
+    const kube::PodTemplate* pod = &w.pod;
+    kube::RuntimeClassAdmission adm;
+    std::string rejected_by_admission;
+    if (opts.runtime_classes != nullptr && w.pod.runtime_class_name) {
+      adm = kube::admit_runtime_class(w.pod, *opts.runtime_classes);
+      if (adm) {
+        pod = &adm.pod;
+      } else {
+        rejected_by_admission = !adm.error.empty() ? adm.error
+                                : kube::fit_failure_id(adm.runtime_class == nullptr
+                                                           ? kube::FitFailure::runtime_class_missing
+                                                           : kube::FitFailure::runtime_class_conflict);
+      }
+    }
+    if (rejected_by_admission.empty() && opts.check_gpus) {
+      for (const auto& problem : kube::validate_resources(*pod)) {
+        if (problem.field.find(kube::k_gpu_resource) != std::string::npos) {
+          rejected_by_admission = fmt::format("{}: {}", problem.field, problem.message);
+          break;
+        }
+      }
+    }
+    opts.admitted = true;
+    auto fit_on = [&](const kube::Node& n) {
+      return rejected_by_admission.empty() ? reason_of(kube::fits(*pod, n, opts)) : rejected_by_admission;
+    };
     f.per_node = needs_per_node_fit(w, m);
     if (f.per_node) {
       f.reason.reserve(nodes.size());
       for (size_t i = 0; i < nodes.size(); ++i) {
-        f.reason.push_back(reason_of(kube::fits(w, nodes[i].node, opts)));
+        f.reason.push_back(fit_on(nodes[i].node));
         f.count += f.reason.back().empty() ? 1 : 0;
       }
       report.fit_evaluations += nodes.size();
     } else {
       f.reason.reserve(n_shapes);
       for (size_t s = 0; s < n_shapes; ++s) {
-        f.reason.push_back(reason_of(kube::fits(w, nodes[shape_rep[s]].node, opts)));
+        f.reason.push_back(fit_on(nodes[shape_rep[s]].node));
         f.count += f.reason.back().empty() ? fleet->shape_nodes[s].size() : 0;
       }
       report.fit_evaluations += n_shapes;

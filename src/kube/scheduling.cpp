@@ -342,7 +342,7 @@ FitResult fits(const PodTemplate& input, const Node& node, const FitOptions& opt
   // Admission: the RuntimeClass merge, then the API's resource validation.
   const PodTemplate* pod = &input;
   RuntimeClassAdmission admitted;
-  if (opts.runtime_classes && input.runtime_class_name) {
+  if (!opts.admitted && opts.runtime_classes && input.runtime_class_name) {
     admitted = admit_runtime_class(input, *opts.runtime_classes);
     if (!admitted) {
       bool missing = admitted.runtime_class == nullptr;
@@ -351,7 +351,7 @@ FitResult fits(const PodTemplate& input, const Node& node, const FitOptions& opt
     }
     pod = &admitted.pod;
   }
-  if (opts.check_gpus) {
+  if (opts.check_gpus && !opts.admitted) {
     for (const auto& p : validate_resources(*pod)) {
       if (p.field.find(k_gpu_resource) != std::string::npos) {
         return fail(FitFailure::gpu_invalid, fmt::format("{}: {}", p.field, p.message), p.location);

@@ -91,6 +91,10 @@ struct FitOptions {
   bool check_gpus = true;           // compare nvidia.com/gpu requests with the node's count
   int64_t time_slicing_replicas = 1;  // from the device plugin config
   bool comparison_operators = false;  // TaintTolerationComparisonOperators gate
+  // The caller already ran the node-independent admission steps (RuntimeClass merge, resource
+  // validation) and passes the merged pod: fits() skips them. Lets a caller fitting one pod on
+  // many nodes do them once (check/engine.cpp).
+  bool admitted = false;
 };
 
 // Order: what admission rejects first (RuntimeClass, invalid nvidia.com/gpu resources), then the
