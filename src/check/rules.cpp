@@ -36,6 +36,74 @@ const std::vector<RuleInfo> k_rules = {
      "PTX-only kernels cannot be JIT-compiled.",
      "use an image built for the driver's CUDA version, or a driver tier that supports the image's CUDA.",
      ""},
+    {"gpu-conflicting-kmods", Severity::error,
+     "a node lists both the proprietary and the open NVIDIA kernel-module extensions",
+     "nonfree-kmod-nvidia-* and nvidia-open-gpu-kernel-modules-* build the same modules (nvidia, nvidia_uvm, "
+     "nvidia_drm, nvidia_modeset); with both in the image one set fails to load or shadows the other.",
+     "keep exactly one kernel-module extension: proprietary for pre-Turing GPUs, either for Turing and newer.",
+     "customization:\n  systemExtensions:\n    officialExtensions:\n      - siderolabs/nonfree-kmod-nvidia-lts\n"
+     "      - siderolabs/nvidia-container-toolkit-lts\n"},
+    {"gpu-driver-unknown", Severity::warning,
+     "the NVIDIA driver of a GPU node cannot be determined for its Talos version",
+     "talgpu maps each Talos release and extension tier to the driver that siderolabs/extensions ships; "
+     "for a release outside that table the driver, and so the CUDA ceiling, is unknown and the CUDA checks "
+     "for this node are skipped.",
+     "use a Talos release the catalog knows, or check the driver on the node with "
+     "'talosctl read /proc/driver/nvidia/version'.",
+     ""},
+    {"gpu-extension-unavailable", Severity::error,
+     "an NVIDIA extension that the Image Factory does not offer for this Talos version",
+     "The factory builds an installer only from extensions published for that exact Talos release; an "
+     "unknown name makes the schematic (and so the installer) fail.",
+     "use the names the release offers (Talos 1.8+: the -lts / -production variants).",
+     ""},
+    {"gpu-factory-lookup", Severity::note,
+     "the schematic behind an opaque talosImageURL was fetched from the Image Factory",
+     "With --online talgpu asks the factory (GET /schematics/<id>) for a schematic it could not recognise "
+     "offline; the answer, or the failure to get one, is reported here.",
+     "declare the schematic in talconfig.yaml instead of pinning an opaque URL, so it is checked offline.",
+     ""},
+    {"gpu-kernel-modules-missing", Severity::warning,
+     "a GPU node's image carries the NVIDIA extensions but its config loads no NVIDIA kernel modules",
+     "The kmod extensions blacklist nvidia, nvidia_uvm, nvidia_drm and nvidia_modeset "
+     "(/usr/local/lib/modprobe.d/nvidia.conf); without machine.kernel.modules nothing loads and the "
+     "container toolkit finds no GPU.",
+     "load the four modules in talconfig kernelModules or a patch.",
+     "machine:\n  kernel:\n    modules:\n      - name: nvidia\n      - name: nvidia_uvm\n      - name: nvidia_drm\n"
+     "      - name: nvidia_modeset\n"},
+    {"gpu-kmod-missing", Severity::error,
+     "a node has the NVIDIA container toolkit but no NVIDIA kernel-module extension",
+     "The toolkit only exposes a driver that the kernel modules provide; without nonfree-kmod-nvidia-* or "
+     "nvidia-open-gpu-kernel-modules-* of the same tier there is no driver on the node.",
+     "add the kernel-module extension of the toolkit's tier.",
+     "customization:\n  systemExtensions:\n    officialExtensions:\n      - siderolabs/nonfree-kmod-nvidia-lts\n"
+     "      - siderolabs/nvidia-container-toolkit-lts\n"},
+    {"gpu-legacy-extension", Severity::error,
+     "a pre-1.8 NVIDIA extension name on a Talos release that split them into -lts and -production",
+     "Talos 1.8 replaced nonfree-kmod-nvidia, nvidia-open-gpu-kernel-modules, nvidia-container-toolkit and "
+     "nvidia-fabricmanager with -lts and -production variants; the factory aliases some old names to -lts, "
+     "which hides which driver you get.",
+     "name the tier explicitly (e.g. nonfree-kmod-nvidia-lts with nvidia-container-toolkit-lts).",
+     ""},
+    {"gpu-mixed-tiers", Severity::error,
+     "a node mixes LTS and production NVIDIA extensions",
+     "The kernel modules and the container toolkit must come from the same driver release; an -lts kmod with "
+     "a -production toolkit (or the reverse) ships two driver versions and containers fail to start.",
+     "use one tier for every NVIDIA extension of the node.",
+     ""},
+    {"gpu-toolkit-missing", Severity::error,
+     "a node has an NVIDIA kernel-module extension but not the container toolkit",
+     "Without nvidia-container-toolkit-* there is no containerd runtime 'nvidia', so RuntimeClass nvidia "
+     "pods fail with 'no runtime for nvidia is configured' and the device plugin cannot start.",
+     "add the container toolkit of the same tier.",
+     "      - siderolabs/nvidia-container-toolkit-lts\n"},
+    {"gpu-unverified", Severity::note,
+     "a GPU node whose NVIDIA extensions could not be verified",
+     "The node pins an opaque talosImageURL whose schematic ID is not one of the standard NVIDIA extension "
+     "sets for its Talos release, so talgpu only infers a GPU node from the NVIDIA kernel modules it loads; "
+     "the driver and CUDA ceiling are unknown.",
+     "declare the schematic in talconfig.yaml, or run with --online to ask the factory.",
+     ""},
     {"node-gpu-unused", Severity::warning,
      "a GPU node that no GPU workload can be scheduled on",
      "Every GPU workload in the manifests is kept off this node (taints, selectors, RuntimeClass "
@@ -152,6 +220,16 @@ const std::vector<RuleInfo> k_rules = {
      "The RuntimeClass admission plugin rejects the pod: pod rejected: RuntimeClass \"x\" not found.",
      "create the RuntimeClass (for NVIDIA: name nvidia, handler nvidia) or fix the name.",
      "apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata:\n  name: nvidia\nhandler: nvidia\n"},
+    {"worker-taint-via-register", Severity::note,
+     "a worker's declared taints are registered by the kubelet instead of set through machine.nodeTaints",
+     "Talos applies machine.nodeTaints with the kubelet's own credentials and the NodeRestriction admission "
+     "plugin refuses taint changes from a kubelet, dropping the label update of the same request. talgpu "
+     "genconfig therefore writes worker taints as machine.kubelet.extraConfig.registerWithTaints, which the "
+     "kubelet applies when the Node first registers.",
+     "for a node that is already registered, set the taint once as a cluster admin "
+     "(kubectl taint nodes NODE key=value:Effect); --talhelper-compat restores talhelper's output.",
+     "machine:\n  kubelet:\n    extraConfig:\n      registerWithTaints:\n        - key: gpu\n          value: \"true\"\n"
+     "          effect: NoSchedule\n"},
     {"workload-gpu-invisible", Severity::warning,
      "a workload pinned to GPU nodes that neither requests a GPU nor uses the nvidia runtime",
      "Without nvidia.com/gpu (the device plugin injects the device) or runtimeClassName: nvidia (the toolkit "

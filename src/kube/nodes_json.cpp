@@ -102,7 +102,10 @@ std::optional<Node> read_node(const yaml::Node& obj, NodeSource source, Diagnost
 }
 
 Result<std::vector<Node>> load_nodes_json(const std::string& path, Diagnostics& diags) {
-  TRY_ASSIGN(auto docs, yaml::parse_file(path));
+  // `kubectl get nodes -o json` of a large fleet is far bigger than a hand-written manifest.
+  yaml::ParseOptions po;
+  po.max_bytes = size_t{256} << 20;
+  TRY_ASSIGN(auto docs, yaml::parse_file(path, po));
   std::vector<Node> out;
   for (const auto& d : docs) {
     const yaml::Node& root = d.root;
