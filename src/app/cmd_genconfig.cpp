@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <app/command.hpp>
+#include <app/load_config.hpp>
 #include <core/error.hpp>
 #include <talos/genconfig.hpp>
 #include <talos/talconfig.hpp>
@@ -27,16 +28,12 @@ int run_genconfig(const Context& ctx, GenconfigArgs a) {
   lo.path = a.config;
   lo.env_files = a.env_files;
   Diagnostics diags;
-  auto cfg = talos::load_talconfig(lo, diags);
-  if (!cfg) {
-    print_diagnostics(ctx, diags);
-    throw Abort(cfg.error().describe(), k_exit_usage);
-  }
+  const talos::TalConfig cfg = load_talconfig_or_abort(ctx, lo, diags);
   if (diags.has_errors()) {
     print_diagnostics(ctx, diags);
     return k_exit_findings;
   }
-  auto secrets = talos::load_cluster_secrets(*cfg, a.secrets, diags);
+  auto secrets = talos::load_cluster_secrets(cfg, a.secrets, diags);
   if (!secrets || diags.has_errors()) {
     print_diagnostics(ctx, diags);
     if (!secrets) {
@@ -45,7 +42,7 @@ int run_genconfig(const Context& ctx, GenconfigArgs a) {
     return k_exit_findings;
   }
   a.opts.gitignore = !a.no_gitignore;
-  auto result = talos::generate_cluster(*cfg, *secrets, a.opts, diags);
+  auto result = talos::generate_cluster(cfg, *secrets, a.opts, diags);
   diags.sort();
   print_diagnostics(ctx, diags);
   if (!result) {

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <app/command.hpp>
+#include <app/load_config.hpp>
 #include <core/error.hpp>
 #include <core/fs.hpp>
 #include <core/http.hpp>
@@ -68,17 +69,13 @@ int run_genurl(Context& ctx, const GenurlArgs& args, UrlKind kind) {
     talos::LoadOptions lo;
     lo.path = args.config;
     lo.env_files = args.env_files;
-    auto cfg = talos::load_talconfig(lo, diags);
-    if (!cfg) {
-      print_diagnostics(ctx, diags);
-      throw Abort(cfg.error().describe(), k_exit_usage);
-    }
+    const talos::TalConfig cfg = load_talconfig_or_abort(ctx, lo, diags);
     if (args.online) {
       transport = http::make_curl_transport();
-      factory = std::make_unique<talos::FactoryClient>(*transport, cfg->image_factory);
+      factory = std::make_unique<talos::FactoryClient>(*transport, cfg.image_factory);
     }
-    std::string tag = talos::talos_tag(cfg->talos_version);
-    for (const auto& n : cfg->nodes) {
+    std::string tag = talos::talos_tag(cfg.talos_version);
+    for (const auto& n : cfg.nodes) {
       auto ips = n.ip_addresses();
       bool selected = n.hostname == args.node || std::find(ips.begin(), ips.end(), args.node) != ips.end();
       if (!args.node.empty() && !selected) {
@@ -89,7 +86,7 @@ int run_genurl(Context& ctx, const GenurlArgs& args, UrlKind kind) {
         url = n.talos_image_url + ":" + tag;
       } else {
         auto s = kind == UrlKind::installer ? talos::node_schematic(n) : talos::node_image_schematic(n);
-        url = s ? url_for(kind, cfg->image_factory, n.machine_spec, *s, tag, factory.get())
+        url = s ? url_for(kind, cfg.image_factory, n.machine_spec, *s, tag, factory.get())
                 : Result<std::string>(tl::unexpected(s.error()));
       }
       if (!url) {

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <app/command.hpp>
+#include <app/load_config.hpp>
 #include <core/error.hpp>
 #include <core/http.hpp>
 #include <core/strings.hpp>
@@ -54,13 +55,9 @@ int run_schematic(Context& ctx, const SchematicArgs& args) {
   talos::LoadOptions lo;
   lo.path = args.config;
   lo.env_files = args.env_files;
-  auto cfg = talos::load_talconfig(lo, diags);
-  if (!cfg) {
-    print_diagnostics(ctx, diags);
-    throw Abort(cfg.error().describe(), k_exit_usage);
-  }
+  const talos::TalConfig cfg = load_talconfig_or_abort(ctx, lo, diags);
   std::vector<const talos::Node*> nodes;
-  for (const auto& n : cfg->nodes) {
+  for (const auto& n : cfg.nodes) {
     auto ips = n.ip_addresses();
     if (args.node.empty() || n.hostname == args.node || std::find(ips.begin(), ips.end(), args.node) != ips.end()) {
       nodes.push_back(&n);
@@ -77,7 +74,7 @@ int run_schematic(Context& ctx, const SchematicArgs& args) {
   std::unique_ptr<talos::FactoryClient> factory;
   if (args.online) {
     transport = http::make_curl_transport();
-    factory = std::make_unique<talos::FactoryClient>(*transport, cfg->image_factory);
+    factory = std::make_unique<talos::FactoryClient>(*transport, cfg.image_factory);
   }
 
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
@@ -85,7 +82,7 @@ int run_schematic(Context& ctx, const SchematicArgs& args) {
   for (const talos::Node* n : nodes) {
     nvidia::GpuAnalysisOptions gopts;
     gopts.factory = factory.get();
-    nvidia::GpuNodeInfo gpu = nvidia::analyze_gpu_node(*cfg, *n, diags, gopts);
+    nvidia::GpuNodeInfo gpu = nvidia::analyze_gpu_node(cfg, *n, diags, gopts);
     auto schematic = talos::node_schematic(*n);
     if (!schematic) {
       continue;  // analyze_gpu_node reported every problem of it
