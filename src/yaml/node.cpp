@@ -468,11 +468,16 @@ std::string path_join(std::string_view base, std::string_view key) {
   if (base.empty()) {
     return std::string(key);
   }
-  return fmt::format("{}.{}", base, key);
+  std::string out;
+  out.reserve(base.size() + 1 + key.size());
+  out.append(base).append(1, '.').append(key);
+  return out;
 }
 
 std::string path_index(std::string_view base, size_t index) {
-  return fmt::format("{}[{}]", base, index);
+  std::string out(base);
+  out.append(1, '[').append(std::to_string(index)).append(1, ']');
+  return out;
 }
 
 }  // namespace talgpu::yaml

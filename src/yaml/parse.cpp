@@ -10,6 +10,8 @@
 #include <yaml/document.hpp>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -19,6 +21,7 @@
 #include <libfyaml.h>
 
 #include <core/fs.hpp>
+#include <yaml/fast_parse.hpp>
 
 namespace talgpu::yaml {
 
@@ -495,6 +498,18 @@ SourceLocation location_of(std::string_view text, size_t offset, const std::stri
 size_t invalid_utf8_offset(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
+    // Runs of ASCII, eight bytes at a time.
+    while (i + 8 <= s.size()) {
+      uint64_t word = 0;
+      std::memcpy(&word, s.data() + i, 8);
+      if ((word & 0x8080808080808080ULL) != 0) {
+        break;
+      }
+      i += 8;
+    }
+    if (i >= s.size()) {
+      break;
+    }
     auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       ++i;
@@ -548,12 +563,9 @@ Result<void> check_encoding(std::string_view text, const std::string& name) {
   return {};
 }
 
-}  // namespace
-
-Result<std::vector<Document>> parse(std::string_view text, std::string name, const ParseOptions& opts) {
-  int32_t file = SourceRegistry::instance().add(name, std::string(text));
-  std::string_view stored = SourceRegistry::instance().text(file);
-  TRY(check_encoding(stored, name));
+// The reference path: libfyaml's event stream through the Builder.
+Result<std::vector<Document>> parse_libfyaml(int32_t file, std::string_view stored, const std::string& name,
+                                             const ParseOptions& opts) {
   TRY(check_tabs(stored, name));
 
   ParserHandle h;
@@ -594,9 +606,38 @@ Result<std::vector<Document>> parse(std::string_view text, std::string name, con
   return b.take();
 }
 
+}  // namespace
+
+namespace {
+
+Result<std::vector<Document>> parse_registered(int32_t file, const std::string& name, const ParseOptions& opts) {
+  std::string_view stored = SourceRegistry::instance().text(file);
+  TRY(check_encoding(stored, name));
+  if (auto docs = detail::parse_fast(stored, file, opts)) {
+    return std::move(*docs);
+  }
+  return parse_libfyaml(file, stored, name, opts);
+}
+
+}  // namespace
+
+Result<std::vector<Document>> parse(std::string_view text, std::string name, const ParseOptions& opts) {
+  int32_t file = SourceRegistry::instance().add(name, std::string(text));
+  return parse_registered(file, name, opts);
+}
+
+Result<std::vector<Document>> detail::parse_reference(std::string_view text, std::string name,
+                                                      const ParseOptions& opts) {
+  int32_t file = SourceRegistry::instance().add(name, std::string(text));
+  std::string_view stored = SourceRegistry::instance().text(file);
+  TRY(check_encoding(stored, name));
+  return parse_libfyaml(file, stored, name, opts);
+}
+
 Result<std::vector<Document>> parse_file(const std::string& path, const ParseOptions& opts) {
   TRY_ASSIGN(std::string text, read_file(path, opts.max_bytes));
-  return parse(text, path, opts);
+  int32_t file = SourceRegistry::instance().add(path, std::move(text));
+  return parse_registered(file, path, opts);
 }
 
 Result<Node> parse_one(std::string_view text, std::string name, const ParseOptions& opts) {

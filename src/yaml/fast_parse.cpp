@@ -1,0 +1,625 @@
+// The block-YAML fast path (see fast_parse.hpp). It is a recognizer for a strict subset: every
+// rule below either produces what libfyaml would (YAML 1.2 spec, chapters 6-8: indentation,
+// comments, block collections, plain and quoted scalars) or gives up. Giving up is always safe,
+// so the code never guesses.
+
+#include <yaml/fast_parse.hpp>
+
+#include <iterator>
+#include <string>
+
+namespace talgpu::yaml::detail {
+
+namespace {
+
+// Bytes that send the whole text to libfyaml: tabs and CR (libfyaml counts columns and line
+// breaks its own way), C0 controls and DEL, and the non-ASCII characters YAML treats specially
+// or excludes from printable text: U+0085 (NEL, a line break), U+0080-U+009F, U+2028/U+2029
+// (line/paragraph separators), U+FEFF (BOM) and U+FFFE/U+FFFF. The text is valid UTF-8 already.
+bool has_unsupported_bytes(std::string_view t) {
+  const auto* p = reinterpret_cast<const unsigned char*>(t.data());
+  const size_t n = t.size();
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char c = p[i];
+    if (static_cast<unsigned char>(c - 0x20) < 0x5F) {  // printable ASCII
+      continue;
+    }
+    if (c == '\n') {
+      continue;
+    }
+    if (c < 0x80) {
+      return true;  // C0 controls (tab, CR included) and DEL
+    }
+    if (c == 0xC2 && i + 1 < n && p[i + 1] <= 0x9F) {
+      return true;  // U+0080-U+009F
+    }
+    if (c == 0xE2 && i + 2 < n && p[i + 1] == 0x80 && (p[i + 2] == 0xA8 || p[i + 2] == 0xA9)) {
+      return true;  // U+2028, U+2029
+    }
+    if (c == 0xEF && i + 2 < n &&
+        ((p[i + 1] == 0xBB && p[i + 2] == 0xBF) || (p[i + 1] == 0xBF && (p[i + 2] == 0xBE || p[i + 2] == 0xBF)))) {
+      return true;  // U+FEFF, U+FFFE, U+FFFF
+    }
+  }
+  return false;
+}
+
+bool is_space_or_end(std::string_view t, size_t i) {
+  return i >= t.size() || t[i] == ' ' || t[i] == '\n';
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+void append_utf8(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// What the line after the current node holds.
+enum class Next : uint8_t { content, document_start, end };
+
+class FastParser {
+ public:
+  FastParser(std::string_view text, int32_t file, const ParseOptions& opts) : m_t(text), m_file(file), m_opts(opts) {}
+
+  bool run(std::vector<Document>& docs) {
+    if (has_unsupported_bytes(m_t)) {
+      return false;
+    }
+    scratch_entries().clear();  // left over when an earlier text was declined half-way
+    scratch_items().clear();
+    if (!scan_from_line_start()) {
+      return false;
+    }
+    bool explicit_open = false;  // a `---` whose document has no content yet
+    for (;;) {
+      if (m_next == Next::end) {
+        if (explicit_open) {
+          docs.push_back(empty_document());
+        }
+        return true;
+      }
+      if (m_next == Next::document_start) {
+        if (explicit_open) {
+          docs.push_back(empty_document());
+        }
+        m_pos += 3;
+        if (!end_line()) {  // only a comment may follow `---` here
+          return false;
+        }
+        explicit_open = true;
+        continue;
+      }
+      Document doc;
+      doc.empty = false;
+      m_depth = 0;
+      if (!node_at(m_indent, doc.root)) {
+        return false;
+      }
+      docs.push_back(std::move(doc));
+      explicit_open = false;
+      if (m_next == Next::content) {
+        return false;  // content left at a lower indentation than the root node
+      }
+    }
+  }
+
+ private:
+  Document empty_document() const {
+    Document d;
+    d.root.set_mark(Mark{m_file, 0, 0});
+    d.empty = true;
+    return d;
+  }
+
+  Mark mark_at(size_t p) const {
+    int32_t column = 1;
+    for (size_t i = m_line_start; i < p; ++i) {
+      if ((static_cast<unsigned char>(m_t[i]) & 0xC0) != 0x80) {
+        ++column;
+      }
+    }
+    return Mark{m_file, m_line, column};
+  }
+
+  bool at_line_end(size_t p) const { return p >= m_t.size() || m_t[p] == '\n'; }
+
+  // Skips blank and comment-only lines starting at m_pos (a line start) and classifies the next
+  // one. For content, m_pos is left at its first non-space character and m_indent is its column.
+  bool scan_from_line_start() {
+    const size_t n = m_t.size();
+    for (;;) {
+      if (m_pos >= n) {
+        m_next = Next::end;
+        return true;
+      }
+      size_t p = m_pos;
+      while (p < n && m_t[p] == ' ') {
+        ++p;
+      }
+      if (p >= n) {
+        m_pos = p;
+        m_next = Next::end;
+        return true;
+      }
+      char c = m_t[p];
+      if (c == '\n' || c == '#') {
+        size_t nl = m_t.find('\n', p);
+        if (nl == std::string_view::npos) {
+          m_pos = n;
+          m_next = Next::end;
+          return true;
+        }
+        m_pos = nl + 1;
+        m_line_start = m_pos;
+        ++m_line;
+        continue;
+      }
+      if (p == m_pos) {
+        if (c == '%') {
+          return false;  // directives
+        }
+        if ((c == '-' || c == '.') && m_t.substr(p, 3) == (c == '-' ? "---" : "...") &&
+            is_space_or_end(m_t, p + 3)) {
+          if (c == '.') {
+            return false;  // document end markers
+          }
+          m_next = Next::document_start;
+          return true;
+        }
+      }
+      m_indent = p - m_pos;
+      m_pos = p;
+      m_next = Next::content;
+      return true;
+    }
+  }
+
+  // After a node's text on this line: spaces, an optional comment, the line break. Then scans to
+  // the next content line.
+  bool end_line() {
+    const size_t n = m_t.size();
+    size_t p = m_pos;
+    while (p < n && m_t[p] == ' ') {
+      ++p;
+    }
+    if (p < n && m_t[p] == '#') {
+      if (p > m_line_start && m_t[p - 1] != ' ') {
+        return false;  // `"x"#y`: a comment needs whitespace before it
+      }
+      p = m_t.find('\n', p);
+      if (p == std::string_view::npos) {
+        p = n;
+      }
+    }
+    if (p < n && m_t[p] != '\n') {
+      return false;
+    }
+    if (p >= n) {
+      m_pos = n;
+      m_next = Next::end;
+      return true;
+    }
+    m_pos = p + 1;
+    m_line_start = m_pos;
+    ++m_line;
+    return scan_from_line_start();
+  }
+
+  bool is_sequence_entry(size_t p) const { return m_t[p] == '-' && is_space_or_end(m_t, p + 1); }
+
+  // Characters that cannot start a plain scalar (YAML 1.2 c-indicator), plus the ones that could
+  // but that we leave to libfyaml (`?`, `:`, `-` followed by a space).
+  bool plain_start_ok(size_t p) const {
+    switch (m_t[p]) {
+      case ',': case '[': case ']': case '{': case '}': case '#': case '&': case '*': case '!':
+      case '|': case '>': case '\'': case '"': case '%': case '@': case '`': case '?': case ':':
+        return false;
+      case '-':
+        return !is_space_or_end(m_t, p + 1);
+      default:
+        return true;
+    }
+  }
+
+  // Finds the end of a quoted scalar starting at p (the quote) on this line; npos if it does not
+  // close on this line.
+  size_t quoted_end(size_t p) const {
+    const char q = m_t[p];
+    const size_t n = m_t.size();
+    size_t i = p + 1;
+    while (i < n && m_t[i] != '\n') {
+      if (q == '"' && m_t[i] == '\\') {
+        if (i + 1 >= n || m_t[i + 1] == '\n') {
+          return std::string_view::npos;
+        }
+        i += 2;
+        continue;
+      }
+      if (m_t[i] == q) {
+        if (q == '\'' && i + 1 < n && m_t[i + 1] == '\'') {
+          i += 2;
+          continue;
+        }
+        return i;
+      }
+      ++i;
+    }
+    return std::string_view::npos;
+  }
+
+  // Decodes the quoted scalar [p, close] into out.
+  bool decode_quoted(size_t p, size_t close, std::string& out) const {
+    const char q = m_t[p];
+    std::string_view body = m_t.substr(p + 1, close - p - 1);
+    out.clear();
+    out.reserve(body.size());
+    if (q == '\'') {
+      for (size_t i = 0; i < body.size(); ++i) {
+        out.push_back(body[i]);
+        if (body[i] == '\'') {
+          ++i;  // '' -> '
+        }
+      }
+      return true;
+    }
+    for (size_t i = 0; i < body.size(); ++i) {
+      char c = body[i];
+      if (c != '\\') {
+        out.push_back(c);
+        continue;
+      }
+      char e = body[++i];
+      switch (e) {
+        case '\\': out.push_back('\\'); break;
+        case '"': out.push_back('"'); break;
+        case '/': out.push_back('/'); break;
+        case ' ': out.push_back(' '); break;
+        case '0': out.push_back('\0'); break;
+        case 'a': out.push_back('\a'); break;
+        case 'b': out.push_back('\b'); break;
+        case 't': out.push_back('\t'); break;
+        case 'n': out.push_back('\n'); break;
+        case 'v': out.push_back('\v'); break;
+        case 'f': out.push_back('\f'); break;
+        case 'r': out.push_back('\r'); break;
+        case 'e': out.push_back('\x1b'); break;
+        case 'x': case 'u': case 'U': {
+          size_t digits = e == 'x' ? 2 : e == 'u' ? 4 : 8;
+          uint32_t cp = 0;
+          for (size_t k = 1; k <= digits; ++k) {
+            if (i + k >= body.size()) {
+              return false;
+            }
+            int v = hex_value(body[i + k]);
+            if (v < 0) {
+              return false;
+            }
+            cp = cp * 16 + static_cast<uint32_t>(v);
+          }
+          i += digits;
+          if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+            return false;
+          }
+          append_utf8(out, cp);
+          break;
+        }
+        default:
+          return false;  // \N, \_, \L, \P and invalid escapes: libfyaml decides
+      }
+    }
+    return true;
+  }
+
+  // Does the text at p (a node's first character) start a `key: value` pair?
+  bool starts_key(size_t p) const {
+    const size_t n = m_t.size();
+    size_t i = p;
+    if (m_t[p] == '"' || m_t[p] == '\'') {
+      size_t close = quoted_end(p);
+      if (close == std::string_view::npos) {
+        return false;
+      }
+      i = close + 1;
+      while (i < n && m_t[i] == ' ') {
+        ++i;
+      }
+      return i < n && m_t[i] == ':' && is_space_or_end(m_t, i + 1);
+    }
+    for (; i < n && m_t[i] != '\n'; ++i) {
+      if (m_t[i] == ':' && is_space_or_end(m_t, i + 1)) {
+        return true;
+      }
+      if (m_t[i] == '#' && i > p && m_t[i - 1] == ' ') {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  // Reads a mapping key at m_pos and its `:`; m_pos ends after the colon.
+  bool read_key(Node& key) {
+    const size_t p = m_pos;
+    key.set_mark(mark_at(p));
+    if (m_t[p] == '"' || m_t[p] == '\'') {
+      size_t close = quoted_end(p);
+      std::string v;
+      if (close == std::string_view::npos || !decode_quoted(p, close, v)) {
+        return false;
+      }
+      key.set_value(std::move(v));
+      key.set_style(m_t[p] == '"' ? Style::double_quoted : Style::single_quoted);
+      size_t i = close + 1;
+      while (m_t[i] == ' ') {
+        ++i;
+      }
+      m_pos = i + 1;  // starts_key() checked the colon
+      return close - p <= 1024;
+    }
+    if (!plain_start_ok(p)) {
+      return false;
+    }
+    size_t i = p;
+    while (!(m_t[i] == ':' && is_space_or_end(m_t, i + 1))) {
+      ++i;
+    }
+    size_t end = i;
+    while (end > p && m_t[end - 1] == ' ') {
+      --end;
+    }
+    if (end - p > 1024) {
+      return false;  // longer than an implicit key may be
+    }
+    std::string_view text = m_t.substr(p, end - p);
+    if (text == "<<") {
+      return false;  // merge keys
+    }
+    key.set_value(std::string(text));
+    key.set_style(Style::plain);
+    m_pos = i + 1;
+    return true;
+  }
+
+  // A scalar (or `[]` / `{}`) on the rest of this line at m_pos, then the end of the line.
+  bool inline_value(Node& out) {
+    const size_t p = m_pos;
+    const size_t n = m_t.size();
+    const char c = m_t[p];
+    if (c == '"' || c == '\'') {
+      size_t close = quoted_end(p);
+      std::string v;
+      if (close == std::string_view::npos || !decode_quoted(p, close, v)) {
+        return false;
+      }
+      out.set_value(std::move(v));
+      out.set_style(c == '"' ? Style::double_quoted : Style::single_quoted);
+      out.set_mark(mark_at(p));
+      m_pos = close + 1;
+      return end_line();
+    }
+    if ((c == '[' || c == '{') && p + 1 < n && m_t[p + 1] == (c == '[' ? ']' : '}')) {
+      out = c == '[' ? Node::sequence() : Node::mapping();
+      out.set_mark(mark_at(p));
+      m_pos = p + 2;
+      return end_line();
+    }
+    if (!plain_start_ok(p)) {
+      return false;
+    }
+    size_t i = p;
+    size_t end = p;  // one past the last non-space character
+    for (; i < n && m_t[i] != '\n'; ++i) {
+      char ch = m_t[i];
+      if (ch == ' ') {
+        continue;
+      }
+      if (ch == '#' && m_t[i - 1] == ' ') {
+        break;  // comment
+      }
+      if (ch == ':' && is_space_or_end(m_t, i + 1)) {
+        return false;  // "mapping values are not allowed here"
+      }
+      end = i + 1;
+    }
+    out.set_value(std::string(m_t.substr(p, end - p)));
+    out.set_style(Style::plain);
+    out.set_mark(mark_at(p));
+    m_pos = end;
+    return end_line();
+  }
+
+  bool node_at(size_t indent, Node& out) {
+    if (is_sequence_entry(m_pos)) {
+      return sequence_at(indent, out);
+    }
+    if (starts_key(m_pos)) {
+      return mapping_at(indent, out);
+    }
+    return false;  // a scalar or flow collection on its own line
+  }
+
+  bool enter() { return ++m_depth <= m_opts.max_depth; }
+
+  // `indentless`: the sequence sits at its parent key's indentation ("key:\n- a").
+  bool sequence_at(size_t indent, Node& out, bool indentless = false) {
+    if (!enter()) {
+      return false;
+    }
+    out = Node::sequence();
+    out.set_mark(mark_at(m_pos));
+    // Items collect in a scratch list per depth, so the node's own vector is allocated once at
+    // its final size (most collections are small; growth by doubling cost more than parsing).
+    std::vector<Node>& items = scratch_items();
+    const size_t first = items.size();
+    for (;;) {
+      // m_pos is at the '-' of an entry.
+      size_t p = m_pos + 1;
+      while (p < m_t.size() && m_t[p] == ' ') {
+        ++p;
+      }
+      m_pos = p;
+      Node item;
+      if (at_line_end(p) || m_t[p] == '#') {
+        if (!end_line()) {
+          return false;
+        }
+        if (m_next == Next::content && m_indent > indent) {
+          if (!node_at(m_indent, item)) {
+            return false;
+          }
+        } else if (indentless) {
+          return false;  // libfyaml rejects empty entries of indentless sequences
+        } else {
+          item.set_mark(out.mark());  // an empty entry: libfyaml gives it no position
+        }
+      } else if (is_sequence_entry(p)) {
+        return false;  // "- - x"
+      } else if (starts_key(p)) {
+        if (!mapping_at(p - m_line_start, item)) {
+          return false;
+        }
+      } else if (!inline_value(item)) {
+        return false;
+      }
+      items.push_back(std::move(item));
+      if (m_next != Next::content || m_indent < indent) {
+        break;
+      }
+      if (m_indent > indent) {
+        return false;
+      }
+      if (!is_sequence_entry(m_pos)) {
+        break;  // a sequence at its parent key's indentation ends here
+      }
+    }
+    out.items().reserve(items.size() - first);
+    std::move(items.begin() + static_cast<std::ptrdiff_t>(first), items.end(), std::back_inserter(out.items()));
+    items.resize(first);
+    --m_depth;
+    return true;
+  }
+
+  bool mapping_at(size_t indent, Node& out) {
+    if (!enter()) {
+      return false;
+    }
+    out = Node::mapping();
+    out.set_mark(mark_at(m_pos));
+    std::vector<MapEntry>& all = scratch_entries();
+    const size_t first = all.size();
+    for (;;) {
+      if (!starts_key(m_pos)) {
+        return false;
+      }
+      MapEntry e;
+      if (!read_key(e.key)) {
+        return false;
+      }
+      if (all.size() - first >= 128) {
+        return false;  // big mappings: libfyaml's path checks duplicates with an index
+      }
+      for (size_t i = first; i < all.size(); ++i) {
+        if (all[i].key.value() == e.key.value()) {
+          return false;  // duplicate key: libfyaml's path reports it
+        }
+      }
+      size_t p = m_pos;
+      while (p < m_t.size() && m_t[p] == ' ') {
+        ++p;
+      }
+      m_pos = p;
+      if (at_line_end(p) || m_t[p] == '#') {
+        if (!end_line()) {
+          return false;
+        }
+        if (m_next == Next::content && m_indent > indent) {
+          if (!node_at(m_indent, e.value)) {
+            return false;
+          }
+        } else if (m_next == Next::content && m_indent == indent && is_sequence_entry(m_pos)) {
+          if (!sequence_at(indent, e.value, /*indentless=*/true)) {
+            return false;
+          }
+        } else {
+          e.value.set_value(std::string());
+          e.value.set_mark(e.key.mark());  // an empty value: libfyaml gives it no position
+        }
+      } else if (is_sequence_entry(p)) {
+        return false;  // "key: - x"
+      } else if (!inline_value(e.value)) {
+        return false;
+      }
+      all.push_back(std::move(e));
+      if (m_next != Next::content || m_indent < indent) {
+        break;
+      }
+      if (m_indent > indent) {
+        return false;  // a continuation line or bad indentation
+      }
+    }
+    out.entries().reserve(all.size() - first);
+    std::move(all.begin() + static_cast<std::ptrdiff_t>(first), all.end(), std::back_inserter(out.entries()));
+    all.resize(first);
+    --m_depth;
+    return true;
+  }
+
+  // One shared stack each for the entries and items being collected: a collection's children sit
+  // above its parent's until the collection is complete.
+  // They live as long as the thread, so parsing many files reuses their storage.
+  static std::vector<MapEntry>& scratch_entries() {
+    thread_local std::vector<MapEntry> entries;
+    return entries;
+  }
+  static std::vector<Node>& scratch_items() {
+    thread_local std::vector<Node> items;
+    return items;
+  }
+
+  std::string_view m_t;
+  int32_t m_file;
+  const ParseOptions& m_opts;
+  size_t m_pos = 0;
+  size_t m_line_start = 0;
+  int32_t m_line = 1;
+  Next m_next = Next::end;
+  size_t m_indent = 0;
+  size_t m_depth = 0;
+};
+
+}  // namespace
+
+std::optional<std::vector<Document>> parse_fast(std::string_view text, int32_t file, const ParseOptions& opts) {
+  std::vector<Document> docs;
+  FastParser p(text, file, opts);
+  if (!p.run(docs)) {
+    return std::nullopt;
+  }
+  return docs;
+}
+
+}  // namespace talgpu::yaml::detail

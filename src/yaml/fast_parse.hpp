@@ -1,0 +1,31 @@
+#pragma once
+// Internal to src/yaml: a fast path for the block-style YAML that Kubernetes manifests are made of.
+//
+// yaml::parse() tries this first and falls back to libfyaml, the reference, whenever the text
+// leaves the subset below or is not valid YAML, so callers see exactly libfyaml's trees and
+// errors. tests/unit/yaml_fast_parse_test.cpp holds the two to the same output (values, styles,
+// tags, marks, document boundaries) over every YAML fixture we have and thousands of mutations.
+//
+// The subset: block mappings and block sequences (including "- key: value" compact mappings and
+// sequences at their parent key's indentation), single-line plain, single-quoted and
+// double-quoted scalars, the empty flow collections `[]` and `{}`, comments, and `---` document
+// markers. Anything else (anchors, aliases, tags, block scalars, multi-line scalars, flow
+// collections with content, directives, `...`, tabs, CR, control characters, a BOM, merge keys,
+// duplicate keys, explicit keys) makes it return nullopt.
+
+#include <yaml/document.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace talgpu::yaml::detail {
+
+// `file` is the SourceRegistry id used in the marks of the nodes.
+std::optional<std::vector<Document>> parse_fast(std::string_view text, int32_t file, const ParseOptions& opts);
+
+// libfyaml alone (what parse() falls back to), for tests that compare the two.
+Result<std::vector<Document>> parse_reference(std::string_view text, std::string name, const ParseOptions& opts);
+
+}  // namespace talgpu::yaml::detail

@@ -1,0 +1,407 @@
+// The block-YAML fast path against libfyaml (the reference): whenever the fast path accepts a
+// text, its documents must equal libfyaml's exactly (kinds, values, styles, tags, marks, order,
+// document boundaries), and libfyaml must accept the text too. Checked over every YAML file in
+// ../shared/fixtures, tests/fixtures and examples/, over hand-written edge cases, and over
+// deterministic random mutations of those files (most mutations leave the subset or break the
+// YAML; the point is that the fast path never accepts anything libfyaml reads differently).
+
+#include <yaml/fast_parse.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <core/source.hpp>
+#include <yaml/document.hpp>
+
+#include "test_support.hpp"
+
+namespace talgpu::yaml {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string style_name(Style s) {
+  switch (s) {
+    case Style::any: return "any";
+    case Style::plain: return "plain";
+    case Style::single_quoted: return "single";
+    case Style::double_quoted: return "double";
+    case Style::literal: return "literal";
+    case Style::folded: return "folded";
+  }
+  return "?";
+}
+
+// The first difference between two trees, or "" when equal. Marks compare line and column (the
+// two parses register the text under different file ids).
+std::string diff(const Node& a, const Node& b, const std::string& path) {
+  auto where = [&](const std::string& what) {
+    return fmt::format("{}: {} (fast {}:{} {} '{}', reference {}:{} {} '{}')", path.empty() ? "<root>" : path, what,
+                       a.mark().line, a.mark().column, style_name(a.style()), a.value(), b.mark().line,
+                       b.mark().column, style_name(b.style()), b.value());
+  };
+  if (a.kind() != b.kind()) {
+    return where("kind");
+  }
+  if (a.mark().line != b.mark().line || a.mark().column != b.mark().column) {
+    return where("mark");
+  }
+  if (a.style() != b.style()) {
+    return where("style");
+  }
+  if (a.tag() != b.tag()) {
+    return where("tag");
+  }
+  if (a.value() != b.value()) {
+    return where("value");
+  }
+  if (a.items().size() != b.items().size() || a.entries().size() != b.entries().size()) {
+    return where("size");
+  }
+  for (size_t i = 0; i < a.items().size(); ++i) {
+    if (auto d = diff(a.items()[i], b.items()[i], path_index(path, i)); !d.empty()) {
+      return d;
+    }
+  }
+  for (size_t i = 0; i < a.entries().size(); ++i) {
+    const auto& ea = a.entries()[i];
+    const auto& eb = b.entries()[i];
+    std::string key_path = path_join(path, ea.key.value());
+    if (auto d = diff(ea.key, eb.key, key_path + " (key)"); !d.empty()) {
+      return d;
+    }
+    if (auto d = diff(ea.value, eb.value, key_path); !d.empty()) {
+      return d;
+    }
+  }
+  return "";
+}
+
+struct Outcome {
+  bool accepted = false;  // the fast path produced documents
+  std::string problem;    // non-empty when the fast path disagrees with libfyaml
+};
+
+Outcome compare(const std::string& text, const std::string& name) {
+  Outcome out;
+  auto ref = detail::parse_reference(text, name, ParseOptions{});
+  if (!ref && ref.error().rule == "yaml-encoding") {
+    return out;  // parse() refuses these before either parser sees them
+  }
+  int32_t file = SourceRegistry::instance().add(name, text);
+  auto fast = detail::parse_fast(SourceRegistry::instance().text(file), file, ParseOptions{});
+  if (!fast) {
+    return out;
+  }
+  out.accepted = true;
+  if (!ref) {
+    out.problem = "fast path accepted text libfyaml rejects: " + ref.error().message;
+    return out;
+  }
+  if (fast->size() != ref->size()) {
+    out.problem = fmt::format("{} documents, reference {}", fast->size(), ref->size());
+    return out;
+  }
+  for (size_t i = 0; i < fast->size(); ++i) {
+    const Document& f = (*fast)[i];
+    const Document& r = (*ref)[i];
+    if (f.empty != r.empty) {
+      out.problem = fmt::format("document {}: empty {} vs reference {}", i, f.empty, r.empty);
+      return out;
+    }
+    if (f.root.mark().file != file) {
+      out.problem = fmt::format("document {}: root mark has file id {}, want {}", i, f.root.mark().file, file);
+      return out;
+    }
+    if (auto d = diff(f.root, r.root, ""); !d.empty()) {
+      out.problem = fmt::format("document {}: {}", i, d);
+      return out;
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> corpus_files() {
+  std::vector<std::string> files;
+  for (const std::string& root :
+       {test::shared_path("fixtures"), test::source_path("tests/fixtures"), test::source_path("examples")}) {
+    std::error_code ec;
+    if (!fs::is_directory(root, ec)) {
+      continue;
+    }
+    for (auto it = fs::recursive_directory_iterator(root, ec); it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+      if (ec) {
+        break;
+      }
+      const auto ext = it->path().extension();
+      if (it->is_regular_file(ec) && (ext == ".yaml" || ext == ".yml") && it->file_size(ec) < (1u << 20)) {
+        files.push_back(it->path().string());
+      }
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+TEST(YamlFastParse, AgreesWithLibfyamlOnEveryFixture) {
+  auto files = corpus_files();
+  ASSERT_GT(files.size(), 1000u) << "the fixture corpus is missing";
+  size_t accepted = 0;
+  for (const auto& path : files) {
+    auto o = compare(test::read_text(path), path);
+    EXPECT_EQ(o.problem, "") << path;
+    accepted += o.accepted ? 1 : 0;
+  }
+  // Most Kubernetes-style fixtures are inside the subset; if this drops, the fast path stopped
+  // doing its job (it would still be correct, only slow).
+  EXPECT_GT(accepted * 2, files.size()) << accepted << " of " << files.size() << " accepted";
+}
+
+// Texts the fast path must take (so the speed-up is real) and get exactly right.
+TEST(YamlFastParse, AcceptsTheCommonShapes) {
+  const std::vector<std::string> cases = {
+      "",
+      "# only a comment\n",
+      "---\n",
+      "---\n---\n",
+      "a: 1\n---\nb: 2\n---\n# only a comment\n---\n- x\n",
+      "--- # a comment\na: 1\n",
+      "a: 1\nb: two words\nc: 'single ''quoted'''\nd: \"double \\\"q\\\" \\n \\t \\u00e9 \\x41\"\n",
+      "a:\n  b:\n    c: d\n  e: f\ng: h\n",
+      "list:\n- a\n- b\nafter: 1\n",
+      "list:\n  - a\n  -   b\n  -\n  - name: x\n    value: y\n  -\n    name: z\n",
+      "containers:\n  - name: main\n    image: nginx:1.27 # pinned\n    args: []\n    env: {}\n",
+      "a:\nb: ~\nc: null\nd: \"\"\ne: ''\n",
+      "url: http://example.com:8080/path#frag\nk: a:b\nh: a#b\n",
+      "\"quoted key\": 1\n'single key': 2\nplain key: 3\n",
+      "- a\n- b: c\n  d: e\n-\n- - not taken\n",
+      "  indented: root\n  second: key\n",
+      "name: caf\xc3\xa9\nother: \xe2\x9c\x93 ok\n",
+      "a: 1   \nb:    2\n\n\n# trailing comment\n",
+      "a: -1\nb: -x\nc: .5\nd: ---\ne: true\n",
+      "- [] \n- {}\n",
+      "a: 1",
+      "a:",
+      "- ",
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const auto& text = cases[i];
+    auto o = compare(text, fmt::format("case{}.yaml", i));
+    EXPECT_EQ(o.problem, "") << text;
+    bool nested_compact = text.find("- - ") != std::string::npos;
+    EXPECT_EQ(o.accepted, !nested_compact) << text;
+  }
+}
+
+// Texts outside the subset: the fast path gives them to libfyaml.
+TEST(YamlFastParse, DeclinesWhatItDoesNotHandle) {
+  const std::vector<std::string> cases = {
+      "a: &x 1\nb: *x\n",                   // anchors, aliases
+      "a: !!str 1\n",                       // tags
+      "a: |\n  text\n",                     // block scalars
+      "a: >-\n  text\n",
+      "a: multi\n  line\n",                 // multi-line plain scalar
+      "a: \"multi\n  line\"\n",             // multi-line quoted scalar
+      "a: [1, 2]\n",                        // flow collections with content
+      "a: {b: c}\n",
+      "%YAML 1.2\n---\na: 1\n",             // directives
+      "a: 1\n...\n",                        // document end marker
+      "a:\tb\n",                            // tabs
+      "a: 1\r\nb: 2\r\n",                   // CR
+      "\xef\xbb\xbf" "a: 1\n",              // BOM
+      "a: 1\na: 2\n",                       // duplicate keys
+      "<<: {a: 1}\n",                       // merge keys
+      "? a\n: b\n",                         // explicit keys
+      "a: b: c\n",                          // invalid
+      "a: - b\n",                           // invalid
+      "a: 1\n  b: 2\n",                     // invalid indentation
+      "- a\nb: 1\n",                        // invalid
+      "a: \"x\"y\n",                        // invalid
+      "just a scalar\n",                    // scalar documents
+      "a: \"\\N\"\n",                       // escapes left to libfyaml
+      "a: \x01\n",                          // control characters
+  };
+  for (const auto& text : cases) {
+    int32_t file = SourceRegistry::instance().add("declined.yaml", text);
+    EXPECT_FALSE(detail::parse_fast(SourceRegistry::instance().text(file), file, ParseOptions{}).has_value())
+        << text;
+  }
+}
+
+TEST(YamlFastParse, DeclinesNestingDeeperThanTheLimit) {
+  std::string text;
+  for (int i = 0; i < 10; ++i) {
+    text += std::string(static_cast<size_t>(i) * 2, ' ') + "k:\n";
+  }
+  text += std::string(20, ' ') + "leaf: 1\n";
+  ParseOptions shallow;
+  shallow.max_depth = 5;
+  int32_t file = SourceRegistry::instance().add("deep.yaml", text);
+  EXPECT_FALSE(detail::parse_fast(SourceRegistry::instance().text(file), file, shallow).has_value());
+  EXPECT_TRUE(detail::parse_fast(SourceRegistry::instance().text(file), file, ParseOptions{}).has_value());
+  // And parse() reports libfyaml's located error.
+  auto r = parse(text, "deep.yaml", shallow);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().rule, "yaml-syntax");
+}
+
+// Errors still come from the reference path, with its locations.
+TEST(YamlFastParse, ErrorsComeFromTheReferencePath) {
+  auto r = parse("a: 1\nb: 2\na: 3\n", "dup.yaml");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().rule, "yaml-duplicate-key");
+  EXPECT_EQ(r.error().location.line, 3);
+}
+
+std::string mutate(const std::string& text, std::mt19937& rng) {
+  static const std::string inserts = " -:#'\"\n[]{}&*!|>%@`?,.~\\0aZ";
+  std::string s = text;
+  auto pick = [&](size_t n) { return n == 0 ? size_t{0} : std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
+  switch (pick(7)) {
+    case 0:
+      if (!s.empty()) {
+        s.erase(pick(s.size()), 1);
+      }
+      break;
+    case 1:
+      s.insert(pick(s.size() + 1), 1, inserts[pick(inserts.size())]);
+      break;
+    case 2: {  // re-indent a line
+      size_t at = s.rfind('\n', pick(s.size() + 1));
+      at = at == std::string::npos ? 0 : at + 1;
+      if (pick(2) == 0) {
+        s.insert(at, pick(3) + 1, ' ');
+      } else if (at < s.size() && s[at] == ' ') {
+        s.erase(at, 1);
+      }
+      break;
+    }
+    case 3: {  // duplicate a line
+      size_t at = s.rfind('\n', pick(s.size() + 1));
+      at = at == std::string::npos ? 0 : at + 1;
+      size_t end = s.find('\n', at);
+      std::string line = s.substr(at, end == std::string::npos ? std::string::npos : end - at + 1);
+      s.insert(at, line.empty() || line.back() != '\n' ? line + "\n" : line);
+      break;
+    }
+    case 4:
+      s.resize(pick(s.size() + 1));
+      break;
+    case 5: {  // replace a character by a YAML indicator
+      if (!s.empty()) {
+        s[pick(s.size())] = inserts[pick(inserts.size())];
+      }
+      break;
+    }
+    default: {  // swap two lines
+      std::vector<std::string> lines;
+      size_t start = 0;
+      while (start <= s.size()) {
+        size_t end = s.find('\n', start);
+        lines.push_back(s.substr(start, end == std::string::npos ? std::string::npos : end - start));
+        if (end == std::string::npos) {
+          break;
+        }
+        start = end + 1;
+      }
+      if (lines.size() > 1) {
+        std::swap(lines[pick(lines.size())], lines[pick(lines.size())]);
+      }
+      s.clear();
+      for (size_t i = 0; i < lines.size(); ++i) {
+        s += lines[i];
+        if (i + 1 < lines.size()) {
+          s += '\n';
+        }
+      }
+      break;
+    }
+  }
+  return s;
+}
+
+TEST(YamlFastParse, AgreesWithLibfyamlOnMutations) {
+  auto files = corpus_files();
+  ASSERT_FALSE(files.empty());
+  std::mt19937 rng(GTEST_FLAG_GET(random_seed) == 0 ? 20261127u : static_cast<unsigned>(GTEST_FLAG_GET(random_seed)));
+  size_t tried = 0;
+  size_t accepted = 0;
+  // Every 7th file (spread over all fixture folders), small ones, 12 mutation chains each.
+  for (size_t f = 0; f < files.size(); f += 7) {
+    std::string original = test::read_text(files[f]);
+    if (original.size() > 8192) {
+      continue;
+    }
+    for (int chain = 0; chain < 12; ++chain) {
+      std::string text = original;
+      for (int step = 0; step < 1 + chain % 3; ++step) {
+        text = mutate(text, rng);
+      }
+      auto o = compare(text, "mutated.yaml");
+      ++tried;
+      accepted += o.accepted ? 1 : 0;
+      ASSERT_EQ(o.problem, "") << "from " << files[f] << ":\n" << text;
+    }
+  }
+  EXPECT_GT(tried, 1000u);
+  EXPECT_GT(accepted, tried / 10) << "mutations the fast path took: " << accepted << " of " << tried;
+}
+
+}  // namespace
+}  // namespace talgpu::yaml
+
+namespace talgpu::yaml {
+namespace {
+
+// Random texts from the subset's own building blocks (indentation, "- ", keys, values, quotes,
+// comments, markers), many of them invalid: whatever the fast path accepts must match libfyaml.
+TEST(YamlFastParse, AgreesWithLibfyamlOnGeneratedTexts) {
+  static const std::vector<std::string> keys = {"a", "b", "key", "k y", "\"q\"", "'s'", "-k", "a#b", "x:y", "<<",
+                                                "\"a\\\"b\"", "'it''s'", "caf\xc3\xa9", "a ", "?", "[k]", "k]"};
+  static const std::vector<std::string> values = {
+      "", "1", "v", "two words", "\"dq\"", "'sq'", "[]", "{}", "[1]", "~", "null", "- x", "-x", "x # c", "x#c",
+      "\"a\\nb\"", "\"\\u00e9\"", "\"\\q\"", "'a''b'", "a: b", "a:b", "http://h:1/p", "&a x", "*a", "!t x", "|",
+      ">", "\"open", "'open", "x ]", "---", "...", "@x", "`x", "%x", "\"x\" y", "'x'#c", ":", "-", " ", "#c"};
+  std::mt19937 rng(GTEST_FLAG_GET(random_seed) == 0 ? 7u : static_cast<unsigned>(GTEST_FLAG_GET(random_seed)));
+  auto pick = [&](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
+  size_t accepted = 0;
+  const size_t total = 6000;
+  for (size_t t = 0; t < total; ++t) {
+    std::string text;
+    size_t lines = 1 + pick(8);
+    for (size_t l = 0; l < lines; ++l) {
+      switch (pick(12)) {
+        case 0: text += "---"; break;
+        case 1: text += std::string(pick(5), ' ') + "# comment"; break;
+        case 2: break;  // blank line
+        default: {
+          text += std::string(2 * pick(3) + (pick(6) == 0 ? 1 : 0), ' ');
+          if (pick(3) == 0) {
+            text += pick(4) == 0 ? "-" : "- ";
+          }
+          if (pick(4) != 0) {
+            text += keys[pick(keys.size())] + (pick(8) == 0 ? ":" : ": ");
+          }
+          text += values[pick(values.size())];
+        }
+      }
+      if (l + 1 < lines || pick(3) != 0) {
+        text += '\n';
+      }
+    }
+    auto o = compare(text, "generated.yaml");
+    accepted += o.accepted ? 1 : 0;
+    ASSERT_EQ(o.problem, "") << text;
+  }
+  EXPECT_GT(accepted, total / 20) << accepted << " of " << total << " accepted";
+}
+
+}  // namespace
+}  // namespace talgpu::yaml
