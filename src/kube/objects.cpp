@@ -5,12 +5,12 @@
 namespace talgpu::kube {
 
 const std::string* StringMap::find(std::string_view key) const {
-  auto it = values.find(std::string(key));
+  auto it = values.find(key);
   return it == values.end() ? nullptr : &it->second;
 }
 
 SourceLocation StringMap::location_of(std::string_view key) const {
-  auto it = locations.find(std::string(key));
+  auto it = locations.find(key);
   return it == locations.end() ? location : it->second;
 }
 
@@ -30,7 +30,7 @@ std::string Taint::str() const {
 }
 
 const ResourceValue* ResourceList::find(std::string_view name) const {
-  auto it = items.find(std::string(name));
+  auto it = items.find(name);
   return it == items.end() ? nullptr : &it->second;
 }
 

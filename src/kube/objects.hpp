@@ -11,6 +11,7 @@
 // Field names follow the Kubernetes API (k8s.io/api core/v1, node/v1, apps/v1, batch/v1).
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -27,8 +28,9 @@ inline constexpr std::string_view k_gpu_resource = "nvidia.com/gpu";
 
 // A string map (labels, annotations, nodeSelector) that remembers where each key was written.
 struct StringMap {
-  std::map<std::string, std::string> values;
-  std::map<std::string, SourceLocation> locations;  // of each key
+  // std::less<> so lookups by string_view need no temporary string.
+  std::map<std::string, std::string, std::less<>> values;
+  std::map<std::string, SourceLocation, std::less<>> locations;  // of each key
   SourceLocation location;                          // of the map itself (empty when absent)
 
   bool empty() const { return values.empty(); }
@@ -100,7 +102,7 @@ struct ResourceValue {
 };
 
 struct ResourceList {
-  std::map<std::string, ResourceValue> items;
+  std::map<std::string, ResourceValue, std::less<>> items;
   SourceLocation location;  // of the `requests:` / `limits:` mapping
 
   bool empty() const { return items.empty(); }

@@ -41,20 +41,21 @@ std::string container_path(const Container& c, size_t index) {
 void validate_list(const ResourceList& list, const std::string& path, std::vector<ResourceProblem>& out,
                    bool check_names) {
   for (const auto& [name, rv] : list.items) {
-    std::string field = fmt::format("{}[{}]", path, name);
+    // The field path only matters for a problem; build it then (this runs for every container).
+    auto field = [&path, &name = name] { return path + "[" + name + "]"; };
     if (check_names) {
       if (name.find('/') == std::string::npos || is_native_resource(name)) {
         if (!is_standard_container_resource(name)) {
-          out.push_back({"resource-invalid-name", field, "must be a standard resource for containers", rv.location});
+          out.push_back({"resource-invalid-name", field(), "must be a standard resource for containers", rv.location});
           continue;
         }
       } else if (!is_extended_resource_name(name)) {
-        out.push_back({"resource-invalid-name", field, "doesn't follow extended resource name standard", rv.location});
+        out.push_back({"resource-invalid-name", field(), "doesn't follow extended resource name standard", rv.location});
         continue;
       }
     }
     if (!rv.quantity.valid) {
-      out.push_back({"resource-invalid-quantity", field,
+      out.push_back({"resource-invalid-quantity", field(),
                      fmt::format("quantities must match the regular expression "
                                  "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' (got \"{}\")",
                                  rv.quantity.text),
@@ -62,11 +63,11 @@ void validate_list(const ResourceList& list, const std::string& path, std::vecto
       continue;
     }
     if (rv.quantity.negative()) {
-      out.push_back({"resource-negative", field, "must be greater than or equal to 0", rv.location});
+      out.push_back({"resource-negative", field(), "must be greater than or equal to 0", rv.location});
       continue;
     }
     if (is_extended_resource_name(name) && !rv.quantity.is_integer()) {
-      out.push_back({"resource-not-integer", field, "must be an integer", rv.location});
+      out.push_back({"resource-not-integer", field(), "must be an integer", rv.location});
     }
   }
 }
@@ -87,15 +88,15 @@ void validate_requirements(const ResourceRequirements& r, const std::string& pat
       continue;
     }
     const ResourceValue* lim = r.limits.find(name);
-    std::string field = fmt::format("{}.requests[{}]", path, name);
+    auto field = [&path, &name = name] { return path + ".requests[" + name + "]"; };
     if (lim && lim->quantity.valid) {
       if (!overcommit_allowed(name)) {
         if (!req.quantity.same_amount(lim->quantity)) {
-          out.push_back({"resource-request-not-equal-limit", field,
+          out.push_back({"resource-request-not-equal-limit", field(),
                          fmt::format("must be equal to {} limit of {}", name, lim->quantity.text), req.location});
         }
       } else if (req.quantity.value > lim->quantity.value) {
-        out.push_back({"resource-request-over-limit", field,
+        out.push_back({"resource-request-over-limit", field(),
                        fmt::format("must be less than or equal to {} limit of {}", name, lim->quantity.text),
                        req.location});
       }
@@ -127,7 +128,7 @@ bool is_extended_resource_name(std::string_view name) {
   if (is_native_resource(name) || starts_with(name, "requests.")) {
     return false;
   }
-  return is_qualified_name(fmt::format("requests.{}", name));
+  return is_qualified_name(std::string("requests.").append(name));
 }
 
 std::vector<ResourceProblem> validate_resources(const PodTemplate& pod, bool is_pod) {

@@ -359,7 +359,12 @@ FitResult fits(const PodTemplate& input, const Node& node, const FitOptions& opt
     }
   }
 
-  std::vector<Toleration> tolerations = opts.daemon_set ? with_daemonset_tolerations(*pod) : pod->tolerations;
+  // Only a DaemonSet needs its own list (the controller's automatic tolerations added).
+  std::vector<Toleration> daemon_set_tolerations;
+  if (opts.daemon_set) {
+    daemon_set_tolerations = with_daemonset_tolerations(*pod);
+  }
+  const std::vector<Toleration>& tolerations = opts.daemon_set ? daemon_set_tolerations : pod->tolerations;
 
   // NodeUnschedulable (pkg/scheduler/framework/plugins/nodeunschedulable).
   if (node.unschedulable) {
