@@ -5,6 +5,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <iterator>
+
 #include <app/command.hpp>
 #include <core/error.hpp>
 #include <core/fs.hpp>
@@ -27,6 +30,7 @@ struct GenArgs {
   std::string install_image;
   std::string dns_domain = "cluster.local";
   std::vector<std::string> sans;
+  std::vector<std::string> registry_mirrors;  // host=endpoint, repeatable
   std::vector<std::string> patches, patches_cp, patches_worker;
   bool with_docs = false;
   bool with_examples = false;
@@ -66,6 +70,22 @@ int run_gen_config(const Context& ctx, const GenArgs& a) {
   o.install_image = a.install_image.empty() ? "ghcr.io/siderolabs/installer:" + a.talos_version : a.install_image;
   o.dns_domain = a.dns_domain;
   o.additional_sans = a.sans;
+  // talosctl config.go: `<registry host>=<mirror URL>`, several flags for one host append endpoints
+  // (generate.WithRegistryMirror). Contract 1.12 and later write RegistryMirrorConfig documents.
+  for (const auto& spec : a.registry_mirrors) {
+    size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
+      throw Abort("invalid registry mirror spec '" + spec + "' (expected <registry host>=<mirror URL>)", k_exit_usage);
+    }
+    std::string host = spec.substr(0, eq);
+    auto it = std::find_if(o.registry_mirrors.begin(), o.registry_mirrors.end(),
+                           [&host](const talos::RegistryMirror& m) { return m.host == host; });
+    if (it == o.registry_mirrors.end()) {
+      o.registry_mirrors.push_back({host, {}});
+      it = std::prev(o.registry_mirrors.end());
+    }
+    it->endpoints.push_back(spec.substr(eq + 1));
+  }
   auto load = [](const std::vector<std::string>& args) {
     std::vector<talos::ConfigPatch> out;
     for (const auto& p : args) {
@@ -123,6 +143,7 @@ void setup_gen(CLI::App& app, Context& ctx, CommandRun& run) {
   config->add_option("--install-image", a->install_image);
   config->add_option("--dns-domain", a->dns_domain)->capture_default_str();
   config->add_option("--additional-sans", a->sans)->delimiter(',');
+  config->add_option("--registry-mirror", a->registry_mirrors, "Registry mirror <registry host>=<mirror URL> (repeatable)");
   config->add_option("--config-patch", a->patches, "Patch (inline or @file) for both configs");
   config->add_option("--config-patch-control-plane", a->patches_cp);
   config->add_option("--config-patch-worker", a->patches_worker);

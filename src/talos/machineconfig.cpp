@@ -96,8 +96,9 @@ Node default_audit_policy() {
 
 Result<std::vector<Node>> generate_config(MachineType type, const GenOptions& o, const SecretsBundle& s) {
   const Contract& c = o.contract;
-  if (!c.at_least(1, 3) || c.greater(1, 12)) {
-    return fail("version contract " + c.str() + " is not supported (talgpu generates v1.3 to v1.12 configs)");
+  if (!c.at_least(1, 3) || c.greater(1, Contract::k_newest_minor)) {
+    return fail("version contract " + c.str() + " is not supported (talgpu generates v1.3 to v1." +
+                std::to_string(Contract::k_newest_minor) + " configs)");
   }
   if (o.cluster_name.empty()) {
     return fail("a cluster name is required");
@@ -135,7 +136,9 @@ Result<std::vector<Node>> generate_config(MachineType type, const GenOptions& o,
     kubelet.set("disableManifestsDirectory", Node::boolean(true));
   }
   m.set("kubelet", std::move(kubelet));
-  m.set("network", Node::mapping());
+  if (!c.kubespan_multidoc()) {
+    m.set("network", Node::mapping());
+  }
   Node install = Node::mapping();
   if (!o.install_disk.empty()) {
     install.set("disk", Node::string(o.install_disk));
@@ -147,8 +150,8 @@ Result<std::vector<Node>> generate_config(MachineType type, const GenOptions& o,
     install.set("image", Node::string(o.install_image));
   }
   install.set("wipe", Node::boolean(false));
-  if (c.greater(1, 11)) {
-    install.set("grubUseUKICmdline", Node::boolean(true));  // GrubUseUKICmdlineDefault
+  if (c.grub_use_uki_cmdline_default()) {
+    install.set("grubUseUKICmdline", Node::boolean(true));
   }
   m.set("install", std::move(install));
   if (!o.sysctls.empty()) {
@@ -158,7 +161,7 @@ Result<std::vector<Node>> generate_config(MachineType type, const GenOptions& o,
     }
     m.set("sysctls", std::move(sysctls));
   }
-  if (!o.registry_mirrors.empty()) {
+  if (!o.registry_mirrors.empty() && !c.multidoc_network()) {
     Node mirrors = Node::mapping();
     for (const auto& mirror : o.registry_mirrors) {
       mirrors.set(mirror.host, Node::mapping()).set("endpoints", str_list(mirror.endpoints));
@@ -282,6 +285,28 @@ Result<std::vector<Node>> generate_config(MachineType type, const GenOptions& o,
 
   std::vector<Node> docs;
   docs.push_back(std::move(doc));
+  if (c.multidoc_network()) {
+    // generate/registry.go: one RegistryMirrorConfig per mirror, sorted by name, before the
+    // network documents.
+    std::vector<const RegistryMirror*> mirrors;
+    for (const auto& mirror : o.registry_mirrors) {
+      mirrors.push_back(&mirror);
+    }
+    std::stable_sort(mirrors.begin(), mirrors.end(),
+                     [](const RegistryMirror* a, const RegistryMirror* b) { return a->host < b->host; });
+    for (const auto* mirror : mirrors) {
+      Node d = Node::mapping();
+      d.set("apiVersion", Node::string("v1alpha1"));
+      d.set("kind", Node::string("RegistryMirrorConfig"));
+      d.set("name", Node::string(mirror->host));
+      Node endpoints = Node::sequence();
+      for (const auto& url : mirror->endpoints) {
+        endpoints.push_back(Node::mapping()).set("url", Node::string(url));
+      }
+      d.set("endpoints", std::move(endpoints));
+      docs.push_back(std::move(d));
+    }
+  }
   if (c.multidoc_hostname()) {
     Node hostname = Node::mapping();
     hostname.set("apiVersion", Node::string("v1alpha1"));

@@ -2,7 +2,7 @@
 // Talos machine configs as `talosctl gen config` writes them (comments off).
 //
 // Generation mirrors talos pkg/machinery/config/generate/{init.go,controlplane.go,worker.go} for
-// the version contracts 1.8 to 1.12: which fields exist, their defaults per contract, and the key
+// the version contracts 1.3 to 1.13: which fields exist, their defaults per contract, and the key
 // order of the Go structs. Configs are plain yaml::Node documents; `canonicalize` puts any
 // config (generated, patched, or written by a user) into the order Talos itself would encode it
 // in: struct fields in declaration order (taken from the published JSON schemas), Go maps sorted

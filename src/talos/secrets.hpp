@@ -41,6 +41,17 @@ struct Contract {
   bool exclude_from_lb_label() const { return greater(1, 7); }
   // 1.12: HostnameConfig document, grubUseUKICmdline, several defaults no longer written.
   bool multidoc_hostname() const { return greater(1, 11); }
+  // MultidocNetworkConfigSupported (> 1.11): the generator writes HostnameConfig and, for
+  // `--registry-mirror`, RegistryMirrorConfig documents (talos pkg/machinery/config/generate/
+  // network.go, registry.go). GrubUseUKICmdlineDefault shares the gate (init.go, worker.go).
+  bool multidoc_network() const { return greater(1, 11); }
+  bool grub_use_uki_cmdline_default() const { return greater(1, 11); }
+  // KubeSpanMultidocConfig (> 1.12): no empty `machine.network: {}` any more (generate/network.go;
+  // stability/v1.13 fixtures).
+  bool kubespan_multidoc() const { return greater(1, 12); }
+  // MultidocKubernetesConfigSupported (> 1.13, Talos 1.14): Kubernetes settings move into
+  // Kube*Config documents. talgpu generates up to the 1.13 contract.
+  static constexpr int k_newest_minor = 13;
 
   bool operator==(const Contract&) const = default;
 };
