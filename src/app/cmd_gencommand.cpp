@@ -33,6 +33,7 @@ int run_gencommand(const Context& ctx, const GencommandArgs& a) {
   talos::LoadOptions lo;
   lo.path = a.config;
   lo.env_files = a.env_files;
+  lo.env_files_replace_defaults = true;  // talhelper cmd/gencommand.go: --env-file replaces the defaults
   Diagnostics diags;
   auto cfg = talos::load_talconfig(lo, diags);
   if (!cfg || diags.has_errors()) {
@@ -71,7 +72,8 @@ void setup_gencommand(CLI::App& app, Context& ctx, CommandRun& run) {
       ->required();
   app.add_option("-c,--config-file", a->config, "The talconfig.yaml")->capture_default_str();
   app.add_option("-o,--out-dir", a->out_dir, "Where genconfig writes (used to build paths)")->capture_default_str();
-  app.add_option("-e,--env-file", a->env_files, "Extra env files");
+  app.add_option("-e,--env-file", a->env_files, "Env files; giving any replaces the talenv*.yaml defaults, as in talhelper")
+      ->delimiter(',');
   app.add_option("--extra-flags", a->extra_flags, "Flags appended to each talosctl command")->delimiter(',');
   app.add_option("-n,--node", a->node, "Only this node (IP or hostname)");
   run = [&ctx, a]() -> int { return run_gencommand(ctx, *a); };

@@ -3,11 +3,13 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include <app/command.hpp>
 #include <app/load_config.hpp>
 #include <core/error.hpp>
+#include <core/fs.hpp>
 #include <talos/genconfig.hpp>
 #include <talos/talconfig.hpp>
 
@@ -17,23 +19,37 @@ namespace {
 
 struct GenconfigArgs {
   std::string config = "talconfig.yaml";
-  std::string secrets;
+  std::vector<std::string> secrets;
   std::vector<std::string> env_files;
   talos::GenconfigOptions opts;
   bool no_gitignore = false;
+  bool offline_mode = false;
 };
 
 int run_genconfig(const Context& ctx, GenconfigArgs a) {
   talos::LoadOptions lo;
   lo.path = a.config;
   lo.env_files = a.env_files;
+  lo.env_files_replace_defaults = true;
   Diagnostics diags;
   const talos::TalConfig cfg = load_talconfig_or_abort(ctx, lo, diags);
   if (diags.has_errors()) {
     print_diagnostics(ctx, diags);
     return k_exit_findings;
   }
-  auto secrets = talos::load_cluster_secrets(cfg, a.secrets, diags);
+  // talhelper's -s is a list whose last existing file wins (cmd/genconfig.go). When none of the
+  // files given exists talhelper silently generates new secrets; talgpu stops instead, because
+  // configs from a throwaway bundle do not join the existing cluster.
+  std::string secrets_file;
+  for (const auto& f : a.secrets) {
+    if (file_exists(f)) {
+      secrets_file = f;
+    }
+  }
+  if (!a.secrets.empty() && secrets_file.empty()) {
+    throw Abort(fmt::format("none of the secret files given with -s exists: {}", fmt::join(a.secrets, ", ")), k_exit_usage);
+  }
+  auto secrets = talos::load_cluster_secrets(cfg, secrets_file, diags);
   if (!secrets || diags.has_errors()) {
     print_diagnostics(ctx, diags);
     if (!secrets) {
@@ -88,12 +104,20 @@ int run_genconfig(const Context& ctx, GenconfigArgs a) {
 
 void setup_genconfig(CLI::App& app, Context& ctx, CommandRun& run) {
   auto a = std::make_shared<GenconfigArgs>();
+  // Flags follow talhelper cmd/genconfig.go: -c, -e, -s (lists, comma-separated or repeated),
+  // -o, -n/--dry-run, --no-gitignore, --offline-mode, --disable-nodes-section.
   app.add_option("-c,--config-file", a->config, "The talconfig.yaml")->capture_default_str();
-  app.add_option("-s,--secret-file", a->secrets, "Secrets bundle (default: the last existing talsecret*.yaml)");
-  app.add_option("-e,--env-file", a->env_files, "Extra env files");
+  app.add_option("-s,--secret-file", a->secrets,
+                 "Secrets bundles; the last one that exists wins (default: talsecret*.yaml next to the config)")
+      ->delimiter(',');
+  app.add_option("-e,--env-file", a->env_files,
+                 "Env files; giving any replaces the talenv*.yaml defaults, as in talhelper")
+      ->delimiter(',');
   app.add_option("-o,--out-dir", a->opts.out_dir, "Output folder")->capture_default_str();
-  app.add_option("-n,--node", a->opts.node, "Only this node (IP or hostname)");
-  app.add_flag("--dry-run", a->opts.dry_run, "Print a unified diff against the existing files and write nothing");
+  app.add_option("--node", a->opts.node, "Only this node (IP or hostname)");
+  app.add_flag("-n,--dry-run", a->opts.dry_run, "Print a unified diff against the existing files and write nothing");
+  app.add_flag("--offline-mode", a->offline_mode,
+               "Accepted for talhelper compatibility: talgpu always computes schematic IDs offline");
   app.add_flag("--talhelper-compat", a->opts.talhelper_compat,
                "Reproduce talhelper's output (worker taints in machine.nodeTaints, nodeLabels replace the defaults)");
   app.add_flag("--no-gitignore", a->no_gitignore, "Do not update <out-dir>/.gitignore");

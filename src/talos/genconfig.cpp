@@ -3,6 +3,7 @@
 // talosconfig shape follows talos pkg/machinery/client/config (context/contexts).
 
 #include <talos/genconfig.hpp>
+#include <talos/gotemplate.hpp>
 
 #include <algorithm>
 #include <ctime>
@@ -94,8 +95,27 @@ void add_item_documents(std::vector<YNode>& docs, const std::optional<YNode>& li
 
 }  // namespace
 
-std::string node_file_name(const TalConfig& cfg, const Node& node) {
-  return cfg.cluster_name + "-" + node.hostname + ".yaml";
+Result<std::string> node_file_name(const TalConfig& cfg, const Node& node) {
+  if (node.filename_tmpl.empty()) {
+    return cfg.cluster_name + "-" + node.hostname + ".yaml";
+  }
+  // talhelper pkg/config/outputfilename.go: text/template over {ClusterName, Hostname, IPAddress
+  // (the raw string), Role}.
+  auto name = render_text_template(node.filename_tmpl, {{"ClusterName", cfg.cluster_name},
+                                                        {"Hostname", node.hostname},
+                                                        {"IPAddress", node.ip_address},
+                                                        {"Role", node.control_plane ? "controlplane" : "worker"}});
+  if (!name) {
+    return fail(fmt::format("filenameTmpl of node '{}': {} (at character {})", node.hostname, name.error().message,
+                            name.error().location.column),
+                node.field_location("filenameTmpl"), "genconfig-filename");
+  }
+  // talhelper would write wherever the name points; talgpu keeps every file inside the out-dir.
+  if (name->empty() || name->find('/') != std::string::npos || *name == "." || *name == "..") {
+    return fail(fmt::format("filenameTmpl of node '{}' gives '{}', which is not a plain file name", node.hostname, *name),
+                node.field_location("filenameTmpl"), "genconfig-filename");
+  }
+  return *name;
 }
 
 std::string encode_node_config(const std::vector<YNode>& docs) {
@@ -183,15 +203,8 @@ Result<std::vector<YNode>> node_config(const TalConfig& cfg, const Node& node, c
     }
     ensure_map(machine, "kernel").set("modules", std::move(modules));
   }
-  auto templated = [&diags](const KeyValue& kv, std::string_view field) {
-    if (kv.value.find("{{") != std::string::npos || kv.value.find("}}") != std::string::npos) {
-      diags.warning("genconfig-template", fmt::format("{} '{}' is a Go template, which talgpu does not render; it is left out",
-                                                      field, kv.key),
-                    kv.location);
-      return true;
-    }
-    return false;
-  };
+  // Templated values are rendered after the installer image is set (talhelper templateConfig).
+  auto templated = [](const KeyValue& kv, std::string_view) { return is_go_template(kv.value); };
   if (!node.node_annotations.empty()) {
     YNode ann = YNode::mapping();
     for (const auto& kv : node.node_annotations) {
@@ -274,6 +287,34 @@ Result<std::vector<YNode>> node_config(const TalConfig& cfg, const Node& node, c
   TRY_ASSIGN(std::string image, installer_image(cfg, node));
   // Look `install` up again: the sets above may have grown `machine` and moved its entries.
   ensure_map(machine, "install").set("image", YNode::string(image));
+
+  // 4. Go templates in nodeLabels / nodeAnnotations (talhelper pkg/talos/nodeconfig.go
+  // templateConfig): rendered against the config as it is now, the results added to the map.
+  bool template_failed = false;
+  auto render = [&](const std::vector<KeyValue>& items, std::string_view key, std::string_view field) {
+    const YNode unchanged = doc;
+    for (const auto& kv : items) {
+      if (!is_go_template(kv.value)) {
+        continue;
+      }
+      auto rendered = render_go_template(kv.value, unchanged);
+      if (!rendered) {
+        SourceLocation loc = kv.location;
+        diags.error("genconfig-template",
+                    fmt::format("{} '{}': {} (at character {} of the template)", field, kv.key, rendered.error().message,
+                                rendered.error().location.column),
+                    loc, "talgpu renders {{ .Go.Field }} chains, literals and a few sprig string functions");
+        template_failed = true;
+        continue;
+      }
+      ensure_map(doc["machine"], key).set(kv.key, YNode::string(*rendered));
+    }
+  };
+  render(node.node_labels, "nodeLabels", "nodeLabels");
+  render(node.node_annotations, "nodeAnnotations", "nodeAnnotations");
+  if (template_failed) {
+    return fail("a nodeLabels or nodeAnnotations template cannot be rendered", {}, "genconfig-template");
+  }
 
   // 5. CNI and inline manifests.
   if (cfg.cni_config) {
@@ -368,7 +409,8 @@ Result<std::vector<YNode>> node_config(const TalConfig& cfg, const Node& node, c
     summary->hostname = node.hostname;
     summary->ip_addresses = node.ip_addresses();
     summary->role = node.role();
-    summary->file = join_path(opts.out_dir, node_file_name(cfg, node));
+    TRY_ASSIGN(std::string file, node_file_name(cfg, node));
+    summary->file = join_path(opts.out_dir, file);
     const YNode& m = docs.front()["machine"];
     if (const YNode* inst = m.find("install")) {
       if (const YNode* img = inst->find("image")) {

@@ -65,8 +65,10 @@ Result<std::vector<yaml::Node>> node_config(const TalConfig& cfg, const Node& no
                                             const GenconfigOptions& opts, Diagnostics& diags,
                                             NodeSummary* summary = nullptr);
 
-// The node file name: talhelper's `<clusterName>-<hostname>.yaml` (filenameTmpl is not supported).
-std::string node_file_name(const TalConfig& cfg, const Node& node);
+// The node file name: the node's `filenameTmpl` rendered as talhelper does (fields ClusterName,
+// Hostname, IPAddress, Role), else `<clusterName>-<hostname>.yaml`. A template error or a name that
+// is not a plain file name is an error (rule `genconfig-filename`) located at the field.
+Result<std::string> node_file_name(const TalConfig& cfg, const Node& node);
 
 // The encoded file content of a node config (go-yaml v3, indent 2, `---` between documents).
 std::string encode_node_config(const std::vector<yaml::Node>& docs);

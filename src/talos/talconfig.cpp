@@ -405,10 +405,18 @@ Result<TalConfig> load_talconfig(const LoadOptions& opts, Diagnostics& diags) {
   TRY_ASSIGN(std::string text, read_file(opts.path));
   Loader l{opts, diags, dirname_of(opts.path), {}};
 
-  for (const char* const* name = default_env_file_names(); *name != nullptr; ++name) {
-    l.load_env_file(join_path(l.dir, *name), false);
+  const bool replace = opts.env_files_replace_defaults && !opts.env_files.empty();
+  if (!replace) {
+    for (const char* const* name = default_env_file_names(); *name != nullptr; ++name) {
+      l.load_env_file(join_path(l.dir, *name), false);
+    }
   }
   for (const auto& f : opts.env_files) {
+    if (replace && !file_exists(f)) {
+      diags.warning("talenv-missing", fmt::format("env file '{}' does not exist; skipped as talhelper does", f),
+                    SourceLocation{f, 0, 0});
+      continue;
+    }
     l.load_env_file(f, true);
   }
 

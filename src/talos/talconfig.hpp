@@ -142,6 +142,11 @@ struct TalConfig {
 struct LoadOptions {
   std::string path = "talconfig.yaml";
   std::vector<std::string> env_files;  // -e FILE (in addition to the talenv*.yaml defaults)
+  // talhelper's genconfig/gencommand `-e` is a cobra string slice whose default is the talenv*
+  // list, so giving -e replaces the defaults (cmd/genconfig.go), and a listed file that does not
+  // exist is skipped. With this set, `env_files` (when not empty) replaces the defaults and a
+  // missing one is a warning (`talenv-missing`) instead of an error.
+  bool env_files_replace_defaults = false;
   bool substitute_env = true;          // talhelper --no-substitute turns this off
 };
 

@@ -4,6 +4,7 @@
 #include <talos/talosctl_commands.hpp>
 
 #include <core/strings.hpp>
+#include <talos/genconfig.hpp>
 #include <talos/image_factory.hpp>
 
 namespace talgpu::talos {
@@ -92,7 +93,9 @@ Result<std::vector<std::string>> talosctl_commands(const TalConfig& cfg, Talosct
       for (const auto& ip : ips) {
         std::vector<std::string> flags = {talosconfig, "--nodes=" + ip};
         if (cmd == TalosctlCommand::apply) {
-          flags.push_back("--file=" + out_dir + "/" + cfg.cluster_name + "-" + n.hostname + ".yaml");
+          // talhelper cmd/gencommand_apply.go: GetOutputFileName, so filenameTmpl applies here too.
+          TRY_ASSIGN(std::string file, node_file_name(cfg, n));
+          flags.push_back("--file=" + out_dir + "/" + file);
         } else if (cmd == TalosctlCommand::upgrade) {
           flags.push_back("--image=" + image);
         }

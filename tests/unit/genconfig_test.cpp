@@ -112,3 +112,46 @@ TEST(Genconfig, OutputIsDeterministicAndValidAgainstTheTalosSchema) {
     EXPECT_FALSE(diags.has_errors()) << node.hostname << "\n" << render_text(diags);
   }
 }
+
+// talhelper renders templated nodeLabels / nodeAnnotations against the node's generated config
+// (pkg/talos/nodeconfig.go templateConfig); its docs use the installer image for
+// system-upgrade-controller plans.
+TEST(Genconfig, TemplatedLabelsAndAnnotationsAreRendered) {
+  Example ex = load_example();
+  Node& node = ex.cfg.nodes.front();
+  node.node_annotations.push_back({"installerImage", "{{ .MachineConfig.MachineInstall.InstallImage }}", {}});
+  node.node_labels.push_back({"secureboot", "{{ .MachineConfig.MachineInstall.InstallImage | contains \"secureboot\" }}", {}});
+  auto expected = installer_image(ex.cfg, node);
+  ASSERT_TRUE(expected.has_value());
+  auto docs = config_of(ex, node.hostname);
+  ASSERT_FALSE(docs.empty());
+  yaml::Node& machine = docs.front()["machine"];
+  ASSERT_NE(machine.find("nodeAnnotations"), nullptr);
+  EXPECT_EQ(machine["nodeAnnotations"]["installerImage"].value(), *expected);
+  EXPECT_EQ(machine["nodeLabels"]["secureboot"].value(), "false");
+}
+
+TEST(Genconfig, UnsupportedTemplateIsALocatedError) {
+  Example ex = load_example();
+  Node& node = ex.cfg.nodes.front();
+  node.node_labels.push_back({"who", "{{ env \"USER\" }}", SourceLocation{"talconfig.yaml", 7, 9}});
+  Diagnostics diags;
+  auto docs = node_config(ex.cfg, node, ex.secrets, {}, diags);
+  EXPECT_FALSE(docs.has_value());
+  std::string text = render_text(diags, RenderOptions{false, false});
+  EXPECT_NE(text.find("talconfig.yaml:7:9: error: nodeLabels 'who': function 'env' is not supported"), std::string::npos)
+      << text;
+}
+
+TEST(Genconfig, V113ConfigHasNoEmptyNetworkAndKeepsTalconfigFields) {
+  Example ex = load_example();
+  ex.cfg.talos_version = "v1.13.0";
+  const Node& node = ex.cfg.nodes.front();
+  auto docs = config_of(ex, node.hostname);
+  ASSERT_FALSE(docs.empty());
+  std::string text = encode_node_config(docs);
+  EXPECT_EQ(text.find("network: {}"), std::string::npos) << text;
+  EXPECT_NE(text.find("kind: HostnameConfig\nauto: \"off\"\nhostname: " + node.hostname + "\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("grubUseUKICmdline: true"), std::string::npos);
+}

@@ -255,3 +255,42 @@ TEST(TalconfigLoad, SopsEncryptedEnvFileNextToTheConfig) {
   EXPECT_FALSE(cfg->cluster_name.empty());
   EXPECT_EQ(cfg->cluster_name.find("${"), std::string::npos);
 }
+
+// talhelper genconfig/gencommand: `-e` is a string slice defaulting to the talenv* files, so giving
+// it replaces the defaults, and a listed file that is missing is skipped (cmd/genconfig.go).
+TEST(TalconfigLoad, EnvFilesCanReplaceTheDefaultsAsTalhelperGenconfigDoes) {
+  test::TempDir dir;
+  std::string cfg = dir.write("talconfig.yaml",
+                              "clusterName: ${NAME}\ntalosVersion: v1.11.1\nkubernetesVersion: v1.34.0\n"
+                              "endpoint: https://10.0.0.1:6443\nnodes:\n  - hostname: a\n    ipAddress: 10.0.0.1\n"
+                              "    controlPlane: true\n    installDisk: /dev/sda\n");
+  dir.write("talenv.yaml", "NAME: from-default\n");
+  std::string extra = dir.write("extra.yaml", "NAME: from-e\n");
+
+  LoadOptions adds;  // validate and the other commands: -e adds to the defaults
+  adds.path = cfg;
+  adds.env_files = {extra};
+  Diagnostics d1;
+  auto a = load_talconfig(adds, d1);
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->cluster_name, "from-e");
+
+  dir.write("talenv.yaml", "NAME: from-default\nONLY_DEFAULT: x\n");
+  dir.write("talconfig2.yaml", "clusterName: ${ONLY_DEFAULT}\n");
+  LoadOptions replaces;
+  replaces.path = dir.file("talconfig2.yaml");
+  replaces.env_files = {dir.file("missing.yaml"), extra};
+  replaces.env_files_replace_defaults = true;
+  Diagnostics d2;
+  auto b = load_talconfig(replaces, d2);
+  std::string text = render_text(d2, RenderOptions{false, false});
+  EXPECT_NE(text.find("warning: env file '" + dir.file("missing.yaml") + "' does not exist; skipped as talhelper does"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("variable ${ONLY_DEFAULT} not set"), std::string::npos) << text;
+
+  replaces.env_files.clear();  // no -e: the defaults apply
+  Diagnostics d3;
+  auto c = load_talconfig(replaces, d3);
+  EXPECT_EQ(render_text(d3).find("ONLY_DEFAULT"), std::string::npos) << render_text(d3);
+}
