@@ -176,7 +176,7 @@ Result<std::vector<YNode>> node_config(const TalConfig& cfg, const Node& node, c
     ensure_map(machine, "network").set("interfaces", *node.network_interfaces);
     if (multidoc_network) {
       diags.note("genconfig-legacy-interfaces",
-                 "networkInterfaces are written to the deprecated machine.network.interfaces on Talos 1.12",
+                 "networkInterfaces are written to the deprecated machine.network.interfaces (Talos 1.12 and later)",
                  node.field_location("networkInterfaces"),
                  "talhelper translates them into LinkConfig/BondConfig/VLANConfig documents");
     }
