@@ -5,6 +5,7 @@
 
 #include <yaml/fast_parse.hpp>
 
+#include <deque>
 #include <iterator>
 #include <string>
 
@@ -90,8 +91,9 @@ class FastParser {
     if (has_unsupported_bytes(m_t)) {
       return false;
     }
-    scratch_entries().clear();  // left over when an earlier text was declined half-way
-    scratch_items().clear();
+    if (starts_with_json()) {
+      return json_document(docs);
+    }
     if (!scan_from_line_start()) {
       return false;
     }
@@ -276,6 +278,10 @@ class FastParser {
   bool decode_quoted(size_t p, size_t close, std::string& out) const {
     const char q = m_t[p];
     std::string_view body = m_t.substr(p + 1, close - p - 1);
+    if (body.find(q == '\'' ? '\'' : '\\') == std::string_view::npos) {
+      out.assign(body);  // nothing to unescape: the common case
+      return true;
+    }
     out.clear();
     out.reserve(body.size());
     if (q == '\'') {
@@ -464,6 +470,219 @@ class FastParser {
 
   bool enter() { return ++m_depth <= m_opts.max_depth; }
 
+  // --- JSON (a YAML flow collection spanning the whole text, as `kubectl get -o json` writes) ---
+
+  bool starts_with_json() const {
+    size_t p = m_t.find_first_not_of(" \n");
+    return p != std::string_view::npos && (m_t[p] == '{' || m_t[p] == '[');
+  }
+
+  void json_space() {
+    const size_t n = m_t.size();
+    while (m_pos < n && (m_t[m_pos] == ' ' || m_t[m_pos] == '\n')) {
+      if (m_t[m_pos] == '\n') {
+        m_line_start = m_pos + 1;
+        ++m_line;
+      }
+      ++m_pos;
+    }
+  }
+
+  bool json_document(std::vector<Document>& docs) {
+    Document doc;
+    doc.empty = false;
+    json_space();
+    if (!json_value(doc.root)) {
+      return false;
+    }
+    json_space();
+    if (m_pos != m_t.size()) {
+      return false;  // more after the value: a comment, a second document, ...
+    }
+    docs.push_back(std::move(doc));
+    return true;
+  }
+
+  // After a scalar: the characters that may follow it in a flow collection.
+  bool json_delimiter(size_t p) const {
+    return p >= m_t.size() || m_t[p] == ',' || m_t[p] == ']' || m_t[p] == '}' || m_t[p] == ' ' || m_t[p] == '\n';
+  }
+
+  bool json_string(Node& out) {
+    const size_t p = m_pos;
+    size_t close = quoted_end(p);
+    std::string v;
+    if (close == std::string_view::npos || !decode_quoted(p, close, v)) {
+      return false;
+    }
+    out.set_value(std::move(v));
+    out.set_style(Style::double_quoted);
+    out.set_mark(mark_at(p));
+    m_pos = close + 1;
+    return true;
+  }
+
+  // RFC 8259 numbers; YAML reads them as plain scalars.
+  bool json_number(Node& out) {
+    const size_t p = m_pos;
+    const size_t n = m_t.size();
+    size_t i = p;
+    auto digits = [&] {
+      size_t start = i;
+      while (i < n && m_t[i] >= '0' && m_t[i] <= '9') {
+        ++i;
+      }
+      return i > start;
+    };
+    if (i < n && m_t[i] == '-') {
+      ++i;
+    }
+    if (i < n && m_t[i] == '0') {
+      ++i;
+    } else if (!digits()) {
+      return false;
+    }
+    if (i < n && m_t[i] == '.') {
+      ++i;
+      if (!digits()) {
+        return false;
+      }
+    }
+    if (i < n && (m_t[i] == 'e' || m_t[i] == 'E')) {
+      ++i;
+      if (i < n && (m_t[i] == '+' || m_t[i] == '-')) {
+        ++i;
+      }
+      if (!digits()) {
+        return false;
+      }
+    }
+    if (!json_delimiter(i)) {
+      return false;
+    }
+    out.set_value(std::string(m_t.substr(p, i - p)));
+    out.set_style(Style::plain);
+    out.set_mark(mark_at(p));
+    m_pos = i;
+    return true;
+  }
+
+  bool json_value(Node& out) {
+    if (m_pos >= m_t.size()) {
+      return false;
+    }
+    const char c = m_t[m_pos];
+    if (c == '"') {
+      return json_string(out);
+    }
+    if (c == '{' || c == '[') {
+      return c == '{' ? json_object(out) : json_array(out);
+    }
+    for (std::string_view word : {std::string_view("true"), std::string_view("false"), std::string_view("null")}) {
+      if (m_t.substr(m_pos, word.size()) == word && json_delimiter(m_pos + word.size())) {
+        out.set_value(std::string(word));
+        out.set_style(Style::plain);
+        out.set_mark(mark_at(m_pos));
+        m_pos += word.size();
+        return true;
+      }
+    }
+    return json_number(out);
+  }
+
+  bool json_object(Node& out) {
+    if (!enter()) {
+      return false;
+    }
+    out = Node::mapping();
+    out.set_mark(mark_at(m_pos));
+    ++m_pos;
+    std::vector<MapEntry>& all = entries_at(m_depth);
+    json_space();
+    if (m_pos < m_t.size() && m_t[m_pos] == '}') {
+      ++m_pos;
+      --m_depth;
+      return true;
+    }
+    for (;;) {
+      json_space();
+      if (m_pos >= m_t.size() || m_t[m_pos] != '"') {
+        return false;
+      }
+      if (all.size() >= 128) {
+        return false;  // big mappings: libfyaml's path checks duplicates with an index
+      }
+      MapEntry& e = all.emplace_back();
+      const size_t key_start = m_pos;
+      if (!json_string(e.key) || m_pos - key_start > 1024) {
+        return false;
+      }
+      for (size_t i = 0; i + 1 < all.size(); ++i) {
+        if (all[i].key.value() == e.key.value()) {
+          return false;
+        }
+      }
+      json_space();
+      if (m_pos >= m_t.size() || m_t[m_pos] != ':') {
+        return false;
+      }
+      ++m_pos;
+      json_space();
+      if (!json_value(e.value)) {
+        return false;
+      }
+      json_space();
+      if (m_pos < m_t.size() && m_t[m_pos] == ',') {
+        ++m_pos;
+        continue;
+      }
+      if (m_pos < m_t.size() && m_t[m_pos] == '}') {
+        ++m_pos;
+        break;
+      }
+      return false;
+    }
+    take(all, out.entries());
+    --m_depth;
+    return true;
+  }
+
+  bool json_array(Node& out) {
+    if (!enter()) {
+      return false;
+    }
+    out = Node::sequence();
+    out.set_mark(mark_at(m_pos));
+    ++m_pos;
+    std::vector<Node>& items = items_at(m_depth);
+    json_space();
+    if (m_pos < m_t.size() && m_t[m_pos] == ']') {
+      ++m_pos;
+      --m_depth;
+      return true;
+    }
+    for (;;) {
+      json_space();
+      Node& item = items.emplace_back();
+      if (!json_value(item)) {
+        return false;
+      }
+      json_space();
+      if (m_pos < m_t.size() && m_t[m_pos] == ',') {
+        ++m_pos;
+        continue;
+      }
+      if (m_pos < m_t.size() && m_t[m_pos] == ']') {
+        ++m_pos;
+        break;
+      }
+      return false;
+    }
+    take(items, out.items());
+    --m_depth;
+    return true;
+  }
+
   // `indentless`: the sequence sits at its parent key's indentation ("key:\n- a").
   bool sequence_at(size_t indent, Node& out, bool indentless = false) {
     if (!enter()) {
@@ -471,10 +690,7 @@ class FastParser {
     }
     out = Node::sequence();
     out.set_mark(mark_at(m_pos));
-    // Items collect in a scratch list per depth, so the node's own vector is allocated once at
-    // its final size (most collections are small; growth by doubling cost more than parsing).
-    std::vector<Node>& items = scratch_items();
-    const size_t first = items.size();
+    std::vector<Node>& items = items_at(m_depth);
     for (;;) {
       // m_pos is at the '-' of an entry.
       size_t p = m_pos + 1;
@@ -482,7 +698,7 @@ class FastParser {
         ++p;
       }
       m_pos = p;
-      Node item;
+      Node& item = items.emplace_back();
       if (at_line_end(p) || m_t[p] == '#') {
         if (!end_line()) {
           return false;
@@ -505,7 +721,6 @@ class FastParser {
       } else if (!inline_value(item)) {
         return false;
       }
-      items.push_back(std::move(item));
       if (m_next != Next::content || m_indent < indent) {
         break;
       }
@@ -516,9 +731,7 @@ class FastParser {
         break;  // a sequence at its parent key's indentation ends here
       }
     }
-    out.items().reserve(items.size() - first);
-    std::move(items.begin() + static_cast<std::ptrdiff_t>(first), items.end(), std::back_inserter(out.items()));
-    items.resize(first);
+    take(items, out.items());
     --m_depth;
     return true;
   }
@@ -529,20 +742,19 @@ class FastParser {
     }
     out = Node::mapping();
     out.set_mark(mark_at(m_pos));
-    std::vector<MapEntry>& all = scratch_entries();
-    const size_t first = all.size();
+    std::vector<MapEntry>& all = entries_at(m_depth);
     for (;;) {
       if (!starts_key(m_pos)) {
         return false;
       }
-      MapEntry e;
+      if (all.size() >= 128) {
+        return false;  // big mappings: libfyaml's path checks duplicates with an index
+      }
+      MapEntry& e = all.emplace_back();
       if (!read_key(e.key)) {
         return false;
       }
-      if (all.size() - first >= 128) {
-        return false;  // big mappings: libfyaml's path checks duplicates with an index
-      }
-      for (size_t i = first; i < all.size(); ++i) {
+      for (size_t i = 0; i + 1 < all.size(); ++i) {
         if (all[i].key.value() == e.key.value()) {
           return false;  // duplicate key: libfyaml's path reports it
         }
@@ -573,7 +785,6 @@ class FastParser {
       } else if (!inline_value(e.value)) {
         return false;
       }
-      all.push_back(std::move(e));
       if (m_next != Next::content || m_indent < indent) {
         break;
       }
@@ -581,23 +792,37 @@ class FastParser {
         return false;  // a continuation line or bad indentation
       }
     }
-    out.entries().reserve(all.size() - first);
-    std::move(all.begin() + static_cast<std::ptrdiff_t>(first), all.end(), std::back_inserter(out.entries()));
-    all.resize(first);
+    take(all, out.entries());
     --m_depth;
     return true;
   }
 
-  // One shared stack each for the entries and items being collected: a collection's children sit
-  // above its parent's until the collection is complete.
-  // They live as long as the thread, so parsing many files reuses their storage.
-  static std::vector<MapEntry>& scratch_entries() {
-    thread_local std::vector<MapEntry> entries;
-    return entries;
+  // Per nesting depth, the children of the collection being read at that depth. A collection
+  // builds its children in place there (deeper collections use deeper levels, and a deque keeps
+  // the levels where they are), then moves them once into its own vector, allocated at its final
+  // size. The levels live as long as the thread, so their storage is reused across texts.
+  static std::vector<MapEntry>& entries_at(size_t depth) {
+    thread_local std::deque<std::vector<MapEntry>> levels;
+    return level(levels, depth);
   }
-  static std::vector<Node>& scratch_items() {
-    thread_local std::vector<Node> items;
-    return items;
+  static std::vector<Node>& items_at(size_t depth) {
+    thread_local std::deque<std::vector<Node>> levels;
+    return level(levels, depth);
+  }
+  template <typename T>
+  static std::vector<T>& level(std::deque<std::vector<T>>& levels, size_t depth) {
+    while (levels.size() <= depth) {
+      levels.emplace_back();
+    }
+    std::vector<T>& v = levels[depth];
+    v.clear();  // left over when an earlier text was declined half-way
+    return v;
+  }
+  template <typename T>
+  static void take(std::vector<T>& level, std::vector<T>& out) {
+    out.reserve(level.size());
+    std::move(level.begin(), level.end(), std::back_inserter(out));
+    level.clear();
   }
 
   std::string_view m_t;

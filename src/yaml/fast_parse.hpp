@@ -6,7 +6,8 @@
 // errors. tests/unit/yaml_fast_parse_test.cpp holds the two to the same output (values, styles,
 // tags, marks, document boundaries) over every YAML fixture we have and thousands of mutations.
 //
-// The subset: block mappings and block sequences (including "- key: value" compact mappings and
+// The subset: a JSON text (RFC 8259, as `kubectl get -o json` writes it); or block mappings and
+// block sequences (including "- key: value" compact mappings and
 // sequences at their parent key's indentation), single-line plain, single-quoted and
 // double-quoted scalars, the empty flow collections `[]` and `{}`, comments, and `---` document
 // markers. Anything else (anchors, aliases, tags, block scalars, multi-line scalars, flow

@@ -8,6 +8,28 @@
 
 namespace talgpu::yaml {
 
+Node::Node(const Node& other)
+    : m_kind(other.m_kind),
+      m_style(other.m_style),
+      m_mark(other.m_mark),
+      m_value(other.m_value),
+      m_tag(other.m_tag ? std::make_unique<std::string>(*other.m_tag) : nullptr),
+      m_items(other.m_items),
+      m_entries(other.m_entries) {}
+
+Node& Node::operator=(const Node& other) {
+  if (this != &other) {
+    Node copy(other);
+    *this = std::move(copy);
+  }
+  return *this;
+}
+
+const std::string& Node::empty_tag() {
+  static const std::string empty;
+  return empty;
+}
+
 SourceLocation Mark::location() const {
   if (file < 0) {
     return {};
@@ -60,20 +82,21 @@ bool Node::is_null() const {
 }
 
 ScalarType Node::scalar_type() const {
-  if (!m_tag.empty()) {
-    if (m_tag == "!!str" || m_tag == "tag:yaml.org,2002:str") {
+  if (m_tag) {
+    const std::string& tag = *m_tag;
+    if (tag == "!!str" || tag == "tag:yaml.org,2002:str") {
       return ScalarType::string;
     }
-    if (m_tag == "!!null" || m_tag == "tag:yaml.org,2002:null") {
+    if (tag == "!!null" || tag == "tag:yaml.org,2002:null") {
       return ScalarType::null;
     }
-    if (m_tag == "!!bool" || m_tag == "tag:yaml.org,2002:bool") {
+    if (tag == "!!bool" || tag == "tag:yaml.org,2002:bool") {
       return ScalarType::boolean;
     }
-    if (m_tag == "!!int" || m_tag == "tag:yaml.org,2002:int") {
+    if (tag == "!!int" || tag == "tag:yaml.org,2002:int") {
       return ScalarType::integer;
     }
-    if (m_tag == "!!float" || m_tag == "tag:yaml.org,2002:float") {
+    if (tag == "!!float" || tag == "tag:yaml.org,2002:float") {
       return ScalarType::floating;
     }
   }

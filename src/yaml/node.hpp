@@ -6,6 +6,7 @@
 #include <core/source.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,11 @@ struct MapEntry;
 class Node {
  public:
   Node() = default;  // the null scalar
+  Node(const Node& other);
+  Node& operator=(const Node& other);
+  Node(Node&&) noexcept = default;
+  Node& operator=(Node&&) noexcept = default;
+  ~Node() = default;
 
   static Node string(std::string value);          // a string, quoted on output when needed
   static Node plain(std::string value);           // emitted as-is: numbers, booleans, null
@@ -55,13 +61,13 @@ class Node {
 
   const std::string& value() const { return m_value; }  // scalar text (decoded)
   Style style() const { return m_style; }
-  const std::string& tag() const { return m_tag; }  // e.g. "!!str"; empty when implicit
+  const std::string& tag() const { return m_tag ? *m_tag : empty_tag(); }  // e.g. "!!str"; empty when implicit
   const Mark& mark() const { return m_mark; }
   SourceLocation location() const { return m_mark.location(); }
 
   void set_value(std::string v) { m_value = std::move(v); }
   void set_style(Style s) { m_style = s; }
-  void set_tag(std::string t) { m_tag = std::move(t); }
+  void set_tag(std::string t) { m_tag = t.empty() ? nullptr : std::make_unique<std::string>(std::move(t)); }
   void set_mark(Mark m) { m_mark = m; }
 
   // Sequences.
@@ -91,7 +97,9 @@ class Node {
   Style m_style = Style::plain;
   Mark m_mark;
   std::string m_value;
-  std::string m_tag;
+  // Tags are rare: a pointer keeps the node small and cheap to move (the parser moves nodes a lot).
+  std::unique_ptr<std::string> m_tag;
+  static const std::string& empty_tag();
   std::vector<Node> m_items;
   std::vector<MapEntry> m_entries;
 };

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -141,7 +142,7 @@ std::vector<std::string> corpus_files() {
         break;
       }
       const auto ext = it->path().extension();
-      if (it->is_regular_file(ec) && (ext == ".yaml" || ext == ".yml") && it->file_size(ec) < (1u << 20)) {
+      if (it->is_regular_file(ec) && (ext == ".yaml" || ext == ".yml" || ext == ".json") && it->file_size(ec) < (1u << 20)) {
         files.push_back(it->path().string());
       }
     }
@@ -190,6 +191,11 @@ TEST(YamlFastParse, AcceptsTheCommonShapes) {
       "a: 1",
       "a:",
       "- ",
+      "{}",
+      "[]",
+      "{\"a\": 1, \"b\": [true, false, null, -0.5e+3, \"s\\u00e9\\n\"], \"c\": {}}\n",
+      "{\"a\":1,\"b\":[1,2,{\"c\":\"d\"}],\"e\":\"\"}",
+      "\n\n  [\n  {\n    \"k\": \"v\"\n  },\n  []\n]\n",
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     const auto& text = cases[i];
@@ -401,6 +407,63 @@ TEST(YamlFastParse, AgreesWithLibfyamlOnGeneratedTexts) {
     ASSERT_EQ(o.problem, "") << text;
   }
   EXPECT_GT(accepted, total / 20) << accepted << " of " << total << " accepted";
+}
+
+}  // namespace
+}  // namespace talgpu::yaml
+
+namespace talgpu::yaml {
+namespace {
+
+// Random JSON-like texts (valid and broken numbers, escapes, literals, commas, whitespace).
+TEST(YamlFastParse, AgreesWithLibfyamlOnGeneratedJson) {
+  static const std::vector<std::string> scalars = {
+      "0", "-0", "12", "01", "1.", ".5", "+1", "1e5", "1E-2", "-1.5e+3", "1e", "true", "false", "null", "True",
+      "nul", "\"\"", "\"s\"", "\"a b\"", "\"\\n\\t\\\\\\/\\\"\"", "\"\\u00e9\"", "\"\\ud83d\\ude00\"", "\"\\x41\"",
+      "\"caf\xc3\xa9\"", "\"# not a comment\"", "\"a: b\"", "'single'", "bare", "\"\\q\""};
+  std::mt19937 rng(GTEST_FLAG_GET(random_seed) == 0 ? 11u : static_cast<unsigned>(GTEST_FLAG_GET(random_seed)));
+  auto pick = [&](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
+  auto space = [&]() -> std::string {
+    switch (pick(6)) {
+      case 0: return "\n";
+      case 1: return "\n  ";
+      case 2: return " ";
+      default: return "";
+    }
+  };
+  std::function<std::string(int)> value = [&](int depth) -> std::string {
+    size_t kind = depth > 3 ? 2 : pick(5);
+    if (kind == 0 || kind == 1) {
+      bool object = kind == 0;
+      std::string s = object ? "{" : "[";
+      size_t n = pick(4);
+      for (size_t i = 0; i < n; ++i) {
+        s += space();
+        if (object) {
+          s += pick(12) == 0 ? "k" : "\"k" + std::to_string(pick(4)) + "\"";
+          s += space() + (pick(15) == 0 ? "" : ":") + space();
+        }
+        s += value(depth + 1) + space();
+        if (i + 1 < n || pick(15) == 0) {
+          s += ",";
+        }
+      }
+      return s + space() + (object ? "}" : "]");
+    }
+    return scalars[pick(scalars.size())];
+  };
+  size_t accepted = 0;
+  const size_t total = 4000;
+  for (size_t t = 0; t < total; ++t) {
+    std::string text = space() + (pick(2) == 0 ? "{" : "[") + space() + value(1) + space() + "]";
+    if (text.find('{') < text.find('[')) {
+      text = space() + "{\"root\":" + space() + value(0) + space() + "}" + space();
+    }
+    auto o = compare(text, "generated.json");
+    accepted += o.accepted ? 1 : 0;
+    ASSERT_EQ(o.problem, "") << text;
+  }
+  EXPECT_GT(accepted, total / 4) << accepted << " of " << total << " accepted";
 }
 
 }  // namespace
