@@ -64,7 +64,7 @@ int run_check_command(Context& ctx, const CheckOptions& o) {
     }
     in.observed = std::move(*observed);
   }
-  check::CheckReport report = check::run_check(in);
+  check::CheckReport report = check::run_check(std::move(in));
   report.findings.append(load_diags);
   report.findings.sort();
 

@@ -324,9 +324,10 @@ std::string workload_id(const kube::Workload& w) {
                      w.name);
 }
 
-std::vector<NodeInfo> build_nodes(const talos::TalConfig* cfg, const std::vector<kube::Node>& observed, bool analyze,
+std::vector<NodeInfo> build_nodes(const talos::TalConfig* cfg, std::vector<kube::Node> observed, bool analyze,
                                   Diagnostics& diags) {
   std::vector<NodeInfo> out;
+  out.reserve((cfg != nullptr ? cfg->nodes.size() : 0) + observed.size());
   if (cfg != nullptr) {
     for (const auto& dn : cfg->nodes) {
       NodeInfo ni;
@@ -371,20 +372,20 @@ std::vector<NodeInfo> build_nodes(const talos::TalConfig* cfg, const std::vector
   for (size_t i = 0; i < out.size(); ++i) {
     index.emplace(out[i].node.name, i);
   }
-  for (const auto& on : observed) {
+  for (auto& on : observed) {
     auto found = index.find(on.name);
     if (found != index.end()) {
       auto it = out.begin() + static_cast<std::ptrdiff_t>(found->second);
       // What the cluster reports wins for placement; the declaration keeps the GPU facts.
-      bool declared_gpu = it->is_gpu;
-      it->node = on;
-      it->node.gpu = declared_gpu || observed_gpu(on);
+      bool gpu = it->is_gpu || observed_gpu(on);
+      it->node = std::move(on);
+      it->node.gpu = gpu;
       it->is_gpu = it->node.gpu;
       continue;
     }
     NodeInfo ni;
-    ni.node = on;
-    ni.node.gpu = observed_gpu(on);
+    ni.node = std::move(on);
+    ni.node.gpu = observed_gpu(ni.node);
     ni.is_gpu = ni.node.gpu;
     index.emplace(ni.node.name, out.size());
     out.push_back(std::move(ni));
@@ -392,12 +393,14 @@ std::vector<NodeInfo> build_nodes(const talos::TalConfig* cfg, const std::vector
   return out;
 }
 
-CheckReport run_check(const CheckInputs& in) {
+namespace {
+
+CheckReport run_check_with(const CheckInputs& in, std::vector<kube::Node> observed) {
   CheckReport report;
   Diagnostics& diags = report.findings;
   static const kube::Manifests k_empty;
   const kube::Manifests& m = in.manifests != nullptr ? *in.manifests : k_empty;
-  report.nodes = build_nodes(in.config, in.observed, in.run_gpu_analysis, diags);
+  report.nodes = build_nodes(in.config, std::move(observed), in.run_gpu_analysis, diags);
   const auto& nodes = report.nodes;
 
   // Node names are unique unless talconfig repeats a hostname; rules that speak of a node by
@@ -948,6 +951,17 @@ CheckReport run_check(const CheckInputs& in) {
 
   diags.sort();
   return report;
+}
+
+}  // namespace
+
+CheckReport run_check(const CheckInputs& in) {
+  return run_check_with(in, in.observed);
+}
+
+CheckReport run_check(CheckInputs&& in) {
+  std::vector<kube::Node> observed = std::move(in.observed);
+  return run_check_with(in, std::move(observed));
 }
 
 }  // namespace talgpu::check
