@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential g++ cmake ninja-build pkg-config ccache mold
   libfyaml-dev nlohmann-json3-dev libcli11-dev libfmt-dev libexpected-dev
-  libcurl4-openssl-dev libssl-dev googletest libgtest-dev libgmock-dev
+  libcurl4-openssl-dev libssl-dev googletest libgtest-dev libgmock-dev libmimalloc-dev
   age openssl python3
 )
 # kubectl (tests cross-check our Kubernetes API fake and the bench compares with kustomize): use
