@@ -30,7 +30,7 @@ struct GenurlArgs {
   std::vector<std::string> env_files;
   std::string node;
   std::string registry_url = "factory.talos.dev";
-  std::string version = "v1.11.1";
+  std::string version = talos::k_latest_talos_version;  // talhelper: config.LatestTalosVersion
   std::vector<std::string> extensions;
   std::vector<std::string> kernel_args;
   bool offline = false;
