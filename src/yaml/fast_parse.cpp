@@ -138,14 +138,20 @@ class FastParser {
     return d;
   }
 
-  Mark mark_at(size_t p) const {
-    int32_t column = 1;
-    for (size_t i = m_line_start; i < p; ++i) {
-      if ((static_cast<unsigned char>(m_t[i]) & 0xC0) != 0x80) {
-        ++column;
+  // Columns count characters, not bytes. Counting resumes from the previous mark on the same
+  // line, so a minified JSON file (one long line) stays linear.
+  Mark mark_at(size_t p) {
+    if (m_column_line_start != m_line_start || p < m_column_pos) {
+      m_column_line_start = m_line_start;
+      m_column_pos = m_line_start;
+      m_column = 1;
+    }
+    for (; m_column_pos < p; ++m_column_pos) {
+      if ((static_cast<unsigned char>(m_t[m_column_pos]) & 0xC0) != 0x80) {
+        ++m_column;
       }
     }
-    return Mark{m_file, m_line, column};
+    return Mark{m_file, m_line, m_column};
   }
 
   bool at_line_end(size_t p) const { return p >= m_t.size() || m_t[p] == '\n'; }
@@ -834,6 +840,9 @@ class FastParser {
   Next m_next = Next::end;
   size_t m_indent = 0;
   size_t m_depth = 0;
+  size_t m_column_line_start = std::string_view::npos;  // mark_at's resume point
+  size_t m_column_pos = 0;
+  int32_t m_column = 1;
 };
 
 }  // namespace
