@@ -15,6 +15,7 @@
 #include <core/strings.hpp>
 #include <talos/image_factory.hpp>
 #include <talos/machineconfig.hpp>
+#include <talos/networkconfig.hpp>
 #include <talos/patch.hpp>
 #include <talos/pki.hpp>
 #include <talos/schematic.hpp>
@@ -170,15 +171,17 @@ Result<std::vector<YNode>> node_config(const TalConfig& cfg, const Node& node, c
       network.set("disableSearchDomain", YNode::boolean(true));
     }
   }
+  // networkInterfaces: the legacy field before 1.12; from 1.12 Talos's network documents
+  // (networkconfig.hpp), added with the other extra documents below.
+  std::optional<NetworkTranslation> network_docs;
   if (node.network_interfaces) {
-    // Talos 1.12 still reads the legacy interfaces field; talhelper translates it into
-    // LinkConfig/BondConfig/... documents there, which talgpu does not do yet.
-    ensure_map(machine, "network").set("interfaces", *node.network_interfaces);
     if (multidoc_network) {
-      diags.note("genconfig-legacy-interfaces",
-                 "networkInterfaces are written to the deprecated machine.network.interfaces (Talos 1.12 and later)",
-                 node.field_location("networkInterfaces"),
-                 "talhelper translates them into LinkConfig/BondConfig/VLANConfig documents");
+      network_docs = translate_network_interfaces(*node.network_interfaces, opts.talhelper_compat, diags);
+      if (network_docs->legacy) {
+        ensure_map(machine, "network").set("interfaces", *network_docs->legacy);
+      }
+    } else {
+      ensure_map(machine, "network").set("interfaces", *node.network_interfaces);
     }
   }
   YNode& install = ensure_map(machine, "install");
@@ -379,6 +382,11 @@ Result<std::vector<YNode>> node_config(const TalConfig& cfg, const Node& node, c
   add_item_documents(extra, node.extension_services, "ExtensionServiceConfig");
   add_item_documents(extra, node.volumes, "VolumeConfig");
   add_item_documents(extra, node.user_volumes, "UserVolumeConfig");
+  if (network_docs) {
+    for (auto& d : network_docs->documents) {
+      extra.push_back(std::move(d));
+    }
+  }
   if (!extra.empty()) {
     ConfigPatch p;
     p.name = "talconfig documents";

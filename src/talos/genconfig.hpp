@@ -7,7 +7,8 @@
 // the talconfig fields (hostname, nameservers, interfaces, install disk or selector, kernel
 // modules, labels, annotations, taints, machine files, schematic kernel args, certSANs); the
 // installer image from the schematic; CNI and inline manifests; the extra documents
-// (HostnameConfig/ResolverConfig on 1.12, firewall, extension services, volumes); then group and
+// (HostnameConfig/ResolverConfig on 1.12, firewall, extension services, volumes, and from 1.12 the
+// network documents translated from networkInterfaces, see networkconfig.hpp); then group and
 // node patches; then global patches. Files are written with go-yaml v3 at indent 2, as
 // talhelper's final re-encode does.
 //
@@ -17,6 +18,9 @@
 //    refused update also drops Talos's label changes); a `worker-taint-via-register` note says so;
 //  - `nodeLabels` are merged into the generated labels instead of replacing them, so control
 //    planes keep `node.kubernetes.io/exclude-from-external-load-balancers`.
+//  - from Talos 1.12, translated `networkInterfaces` leave `machine.network.interfaces` (talhelper
+//    writes both forms, so every link is configured twice); only a device with a field the
+//    documents cannot express stays there.
 
 #include <core/diagnostic.hpp>
 #include <core/error.hpp>
