@@ -21,6 +21,7 @@ struct GencommandArgs {
   std::vector<std::string> env_files;
   std::vector<std::string> extra_flags;
   std::string node;
+  bool offline_mode = false;
 };
 
 int run_gencommand(const Context& ctx, const GencommandArgs& a) {
@@ -29,6 +30,10 @@ int run_gencommand(const Context& ctx, const GencommandArgs& a) {
     throw Abort("unknown command '" + a.command + "'" + did_you_mean(a.command, talos::talosctl_command_names()) +
                     " (one of: apply, upgrade, upgrade-k8s, bootstrap, kubeconfig, reset, health)",
                 k_exit_usage);
+  }
+  // talhelper defines --offline-mode on `gencommand upgrade` only (cmd/gencommand_upgrade.go).
+  if (a.offline_mode && *cmd != talos::TalosctlCommand::upgrade) {
+    throw Abort("--offline-mode applies to 'gencommand upgrade' only", k_exit_usage);
   }
   talos::LoadOptions lo;
   lo.path = a.config;
@@ -76,6 +81,8 @@ void setup_gencommand(CLI::App& app, Context& ctx, CommandRun& run) {
       ->delimiter(',');
   app.add_option("--extra-flags", a->extra_flags, "Flags appended to each talosctl command")->delimiter(',');
   app.add_option("-n,--node", a->node, "Only this node (IP or hostname)");
+  app.add_flag("--offline-mode", a->offline_mode,
+               "upgrade: accepted for talhelper compatibility; talgpu always computes schematic IDs offline");
   run = [&ctx, a]() -> int { return run_gencommand(ctx, *a); };
 }
 

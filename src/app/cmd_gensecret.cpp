@@ -5,6 +5,10 @@
 // talgpu writes the file itself (`-o FILE`, mode 0600, atomically) and prints the bundle only with
 // an explicit `--stdout` (same bytes as talhelper). JSON output describes the bundle, never its
 // contents.
+//
+// talhelper's only flag (cmd/gensecret.go) is `-f/--from-configfile FILE`: the bundle is taken from
+// an existing controlplane machine config instead of generated (Talos NewBundleFromConfig), for
+// clusters made without talhelper. talgpu reads it the same way and checks it like a talsecret.yaml.
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -14,7 +18,9 @@
 #include <core/error.hpp>
 #include <core/fs.hpp>
 #include <talos/pki.hpp>
+#include <talos/machineconfig.hpp>
 #include <talos/secrets.hpp>
+#include <yaml/document.hpp>
 
 namespace talgpu {
 
@@ -25,7 +31,28 @@ struct GensecretArgs {
   bool to_stdout = false;
   bool force = false;
   std::string talos_version = "v1.12";
+  std::string from_config;
 };
+
+talos::SecretsBundle bundle_from_config(const Context& ctx, const std::string& path) {
+  auto parsed = value_or_abort(yaml::parse_file(path), k_exit_usage);
+  std::vector<yaml::Node> docs;
+  for (auto& d : parsed) {
+    if (!d.empty) {
+      docs.push_back(std::move(d.root));
+    }
+  }
+  auto root = value_or_abort(talos::secrets_node_from_config(docs), k_exit_findings);
+  Diagnostics diags;
+  auto bundle = talos::secrets_from_node(root, diags);
+  if (!bundle || diags.has_errors()) {
+    print_diagnostics(ctx, diags);
+    throw Abort(path + " does not hold a complete secrets bundle (a controlplane config has every key; a worker's lacks "
+                       "the CA keys)",
+                k_exit_findings);
+  }
+  return *bundle;
+}
 
 int run_gensecret(const Context& ctx, const GensecretArgs& a) {
   if (a.out_file.empty() && !a.to_stdout) {
@@ -43,7 +70,8 @@ int run_gensecret(const Context& ctx, const GensecretArgs& a) {
     throw Abort(a.out_file + " already exists; a new bundle would change every certificate (use --force to replace it)",
                 k_exit_usage);
   }
-  auto bundle = value_or_abort(talos::generate_secrets(*contract), k_exit_findings);
+  auto bundle = a.from_config.empty() ? value_or_abort(talos::generate_secrets(*contract), k_exit_findings)
+                                      : bundle_from_config(ctx, a.from_config);
   if (a.to_stdout) {
     std::fputs(talos::secrets_to_yaml(bundle, 2).c_str(), ctx.out);
     return k_exit_ok;
@@ -54,7 +82,11 @@ int run_gensecret(const Context& ctx, const GensecretArgs& a) {
     nlohmann::ordered_json j;
     j["file"] = a.out_file;
     j["mode"] = "0600";
-    j["contract"] = contract->str();
+    if (a.from_config.empty()) {
+      j["contract"] = contract->str();
+    } else {
+      j["from"] = a.from_config;
+    }
     j["keys"] = {{"etcd", key(bundle.etcd.key)},
                  {"k8s", key(bundle.k8s.key)},
                  {"k8saggregator", key(bundle.k8s_aggregator.key)},
@@ -78,6 +110,8 @@ void setup_gensecret(CLI::App& app, Context& ctx, CommandRun& run) {
   app.add_option("--talos-version", a->talos_version,
                  "Version contract: the service-account key is RSA-4096 from v1.7, ECDSA before")
       ->capture_default_str();
+  app.add_option("-f,--from-configfile", a->from_config,
+                 "Take the bundle from this controlplane machine config instead of generating one (as talhelper)");
   run = [&ctx, a]() -> int { return run_gensecret(ctx, *a); };
 }
 

@@ -526,4 +526,62 @@ std::string document_id(const Node& doc) {
   return text("apiVersion") + "/" + text("kind") + "/" + text("name");
 }
 
+// talos pkg/machinery/config/generate/secrets/bundle.go NewBundleFromConfig: which config
+// field feeds which bundle key.
+Result<yaml::Node> secrets_node_from_config(const std::vector<yaml::Node>& docs) {
+  const yaml::Node* main = nullptr;
+  for (const auto& d : docs) {
+    if (d.is_mapping() && (d.contains("machine") || d.contains("cluster"))) {
+      main = &d;
+      break;
+    }
+  }
+  if (main == nullptr) {
+    return fail("no v1alpha1 machine config document (with machine: and cluster:) found", {}, "secrets-from-config");
+  }
+  auto at = [&](std::initializer_list<std::string_view> path) -> const yaml::Node* {
+    const yaml::Node* n = main;
+    for (auto key : path) {
+      n = n != nullptr && n->is_mapping() ? n->find(key) : nullptr;
+    }
+    return n;
+  };
+  auto copy = [&](yaml::Node& into, std::string_view key, std::initializer_list<std::string_view> path) {
+    if (const yaml::Node* n = at(path); n != nullptr && !n->is_null()) {
+      into.set(key, *n);
+    }
+  };
+  yaml::Node root = yaml::Node::mapping();
+  root.set_mark(main->mark());
+  yaml::Node& cluster = root.set("cluster", yaml::Node::mapping());
+  copy(cluster, "id", {"cluster", "id"});
+  copy(cluster, "secret", {"cluster", "secret"});
+  yaml::Node& secrets = root.set("secrets", yaml::Node::mapping());
+  copy(secrets, "bootstraptoken", {"cluster", "token"});
+  copy(secrets, "aescbcencryptionsecret", {"cluster", "aescbcEncryptionSecret"});
+  copy(secrets, "secretboxencryptionsecret", {"cluster", "secretboxEncryptionSecret"});
+  copy(root.set("trustdinfo", yaml::Node::mapping()), "token", {"machine", "token"});
+  yaml::Node& certs = root.set("certs", yaml::Node::mapping());
+  auto pair = [&](std::string_view key, std::initializer_list<std::string_view> path, bool with_crt) {
+    yaml::Node& p = certs.set(key, yaml::Node::mapping());
+    if (const yaml::Node* n = at(path); n != nullptr && n->is_mapping()) {
+      p.set_mark(n->mark());
+      if (with_crt) {
+        if (const yaml::Node* crt = n->find("crt")) {
+          p.set("crt", *crt);
+        }
+      }
+      if (const yaml::Node* key_node = n->find("key")) {
+        p.set("key", *key_node);
+      }
+    }
+  };
+  pair("etcd", {"cluster", "etcd", "ca"}, true);
+  pair("k8s", {"cluster", "ca"}, true);
+  pair("k8saggregator", {"cluster", "aggregatorCA"}, true);
+  pair("k8sserviceaccount", {"cluster", "serviceAccount"}, false);
+  pair("os", {"machine", "ca"}, true);
+  return root;
+}
+
 }  // namespace talgpu::talos

@@ -66,6 +66,14 @@ std::string encode_config(const std::vector<yaml::Node>& docs);
 void canonicalize(yaml::Node& doc);
 void canonicalize(std::vector<yaml::Node>& docs);
 
+// The secrets bundle held by a controlplane machine config, in the shape of a talsecret.yaml
+// (talos pkg/machinery/config/generate/secrets/bundle.go NewBundleFromConfig; talhelper
+// `gensecret -f`): cluster id/secret, cluster.token, the encryption secret, machine.token and the
+// etcd, Kubernetes, aggregator, service-account and OS CAs. Values are copied with their source
+// positions; fields the config lacks (a worker config has no CA keys) are left out, so
+// `secrets_from_node` reports them. `docs` is the config stream; the v1alpha1 document is used.
+Result<yaml::Node> secrets_node_from_config(const std::vector<yaml::Node>& docs);
+
 // go-yaml v3's ordering of map keys (sorter.go: numbers inside keys compare numerically).
 bool goyaml_key_less(std::string_view a, std::string_view b);
 

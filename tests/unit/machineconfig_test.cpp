@@ -277,3 +277,35 @@ TEST(SchemaValidator, EnumAndRequiredFields) {
   validator.validate(*bad_enum, d3);
   EXPECT_NE(render_text(d3).find("(did you mean 'stable'?)"), std::string::npos) << render_text(d3);
 }
+
+// talhelper `gensecret -f` (Talos NewBundleFromConfig): a controlplane config gives back the
+// bundle it was generated from; a worker config lacks the CA keys.
+TEST(MachineConfig, SecretsBundleFromAControlplaneConfig) {
+  const SecretsBundle original = stability_secrets();
+  for (auto type : {MachineType::controlplane, MachineType::worker}) {
+    auto docs = generate_config(type, base_options(12), original);
+    ASSERT_TRUE(docs.has_value());
+    auto text = encode_config(*docs);
+    auto parsed = yaml::parse(text, "config.yaml");
+    ASSERT_TRUE(parsed.has_value());
+    std::vector<yaml::Node> roots;
+    for (const auto& d : *parsed) {
+      roots.push_back(d.root);
+    }
+    auto node = secrets_node_from_config(roots);
+    ASSERT_TRUE(node.has_value());
+    Diagnostics diags;
+    auto bundle = secrets_from_node(*node, diags);
+    if (type == MachineType::controlplane) {
+      ASSERT_TRUE(bundle.has_value());
+      EXPECT_FALSE(diags.has_errors()) << render_text(diags);
+      EXPECT_EQ(secrets_to_yaml(*bundle), secrets_to_yaml(original));
+    } else {
+      EXPECT_TRUE(diags.has_errors());
+      EXPECT_NE(render_text(diags).find("'certs.os.key' is not a valid private key"), std::string::npos)
+          << render_text(diags);
+    }
+  }
+  auto none = secrets_node_from_config({yaml::Node::mapping()});
+  EXPECT_FALSE(none.has_value());
+}
