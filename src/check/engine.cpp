@@ -173,9 +173,10 @@ std::string shape_key(const kube::Node& n, int64_t gpus) {
   }
   k += '\x1d';
   for (const auto& t : n.taints) {
-    k += t.key + '\x1f' + t.value + '\x1f' + t.effect + '\x1e';
+    k.append(t.key).append(1, '\x1f').append(t.value).append(1, '\x1f').append(t.effect).append(1, '\x1e');
   }
-  k += fmt::format("\x1d{}\x1d{}\x1d{}", n.unschedulable ? 1 : 0, gpus, n.gpu ? 1 : 0);
+  k.append(1, '\x1d').append(1, n.unschedulable ? '1' : '0').append(1, '\x1d').append(std::to_string(gpus));
+  k.append(1, '\x1d').append(1, n.gpu ? '1' : '0');
   return k;
 }
 

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <core/fs.hpp>
+#include <core/source.hpp>
 #include <yaml/document.hpp>
 #include <yaml/reader.hpp>
 
@@ -13,6 +15,7 @@ namespace talgpu::kube {
 namespace {
 
 constexpr const char* k_type = "nodes-json-type";
+constexpr size_t k_max_nodes_json_bytes = size_t{256} << 20;
 
 const yaml::Node* get(const yaml::Node& n, std::string_view key) {
   if (!n.is_mapping()) {
@@ -101,11 +104,13 @@ std::optional<Node> read_node(const yaml::Node& obj, NodeSource source, Diagnost
   return node;
 }
 
-Result<std::vector<Node>> load_nodes_json(const std::string& path, Diagnostics& diags) {
+namespace detail {
+
+Result<std::vector<Node>> read_nodes_json_generic(std::string_view text, const std::string& name, Diagnostics& diags) {
   // `kubectl get nodes -o json` of a large fleet is far bigger than a hand-written manifest.
   yaml::ParseOptions po;
-  po.max_bytes = size_t{256} << 20;
-  TRY_ASSIGN(auto docs, yaml::parse_file(path, po));
+  po.max_bytes = k_max_nodes_json_bytes;
+  TRY_ASSIGN(auto docs, yaml::parse(text, name, po));
   std::vector<Node> out;
   for (const auto& d : docs) {
     const yaml::Node& root = d.root;
@@ -122,7 +127,7 @@ Result<std::vector<Node>> load_nodes_json(const std::string& path, Diagnostics& 
     }
     const yaml::Node* items = get(root, "items");
     if (!items || !items->is_sequence()) {
-      diags.error(k_type, fmt::format("{}: expected a Node or a List of Nodes (kubectl get nodes -o json)", path),
+      diags.error(k_type, fmt::format("{}: expected a Node or a List of Nodes (kubectl get nodes -o json)", name),
                   root.location());
       continue;
     }
@@ -137,6 +142,19 @@ Result<std::vector<Node>> load_nodes_json(const std::string& path, Diagnostics& 
     }
   }
   return out;
+}
+
+}  // namespace detail
+
+Result<std::vector<Node>> load_nodes_json(const std::string& path, Diagnostics& diags) {
+  TRY_ASSIGN(std::string text, read_file(path, k_max_nodes_json_bytes));
+  TRY(yaml::check_text_encoding(text, path));
+  if (auto nodes = detail::read_nodes_json_fast(text, path)) {
+    // Keep the text for diagnostics that quote a node's line later.
+    SourceRegistry::instance().add(path, std::move(text));
+    return std::move(*nodes);
+  }
+  return detail::read_nodes_json_generic(text, path, diags);
 }
 
 }  // namespace talgpu::kube

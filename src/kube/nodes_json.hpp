@@ -4,7 +4,9 @@
 // source = observed; locations point into the JSON file (parsed by our YAML reader, which accepts
 // JSON, so line:col are exact).
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <core/diagnostic.hpp>
@@ -18,5 +20,15 @@ namespace talgpu::kube {
 Result<std::vector<Node>> load_nodes_json(const std::string& path, Diagnostics& diags);
 // Reads one Node object (a document or a List item).
 std::optional<Node> read_node(const yaml::Node& obj, NodeSource source, Diagnostics& diags);
+
+namespace detail {
+// load_nodes_json's two readers, for tests that hold them to the same result. The streaming one
+// reads the JSON directly and builds only the Nodes (real `kubectl get nodes -o json` carries
+// images, conditions and managedFields we skip); it returns nullopt for anything it would have to
+// report, and load_nodes_json then uses the generic one (the text parsed as YAML, read_node per
+// item), which reports it.
+std::optional<std::vector<Node>> read_nodes_json_fast(std::string_view text, const std::string& name);
+Result<std::vector<Node>> read_nodes_json_generic(std::string_view text, const std::string& name, Diagnostics& diags);
+}  // namespace detail
 
 }  // namespace talgpu::kube

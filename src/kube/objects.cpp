@@ -16,7 +16,7 @@ SourceLocation StringMap::location_of(std::string_view key) const {
 
 void StringMap::set(std::string key, std::string value, SourceLocation loc) {
   if (!loc.empty()) {
-    locations[key] = loc;
+    locations[key] = std::move(loc);
   }
   values[std::move(key)] = std::move(value);
 }

@@ -30,6 +30,9 @@ struct ParseOptions {
 Result<std::vector<Document>> parse(std::string_view text, std::string name, const ParseOptions& opts = {});
 // Reads and parses a file (rule `io-read` when unreadable).
 Result<std::vector<Document>> parse_file(const std::string& path, const ParseOptions& opts = {});
+// The encoding checks parse() applies before parsing: binary input, UTF-16/32 and invalid UTF-8 are
+// located `yaml-encoding` errors.
+Result<void> check_text_encoding(std::string_view text, const std::string& name);
 // Convenience: exactly one document (an empty stream yields a null root).
 Result<Node> parse_one(std::string_view text, std::string name, const ParseOptions& opts = {});
 

@@ -5,13 +5,12 @@
 
 #include <yaml/fast_parse.hpp>
 
+#include <cstring>
 #include <deque>
 #include <iterator>
 #include <string>
 
 namespace talgpu::yaml::detail {
-
-namespace {
 
 // Bytes that send the whole text to libfyaml: tabs and CR (libfyaml counts columns and line
 // breaks its own way), C0 controls and DEL, and the non-ASCII characters YAML treats specially
@@ -20,7 +19,30 @@ namespace {
 bool has_unsupported_bytes(std::string_view t) {
   const auto* p = reinterpret_cast<const unsigned char*>(t.data());
   const size_t n = t.size();
+  constexpr uint64_t k_ones = 0x0101010101010101ULL;
+  constexpr uint64_t k_highs = 0x8080808080808080ULL;
+  constexpr uint64_t k_low7 = 0x7F7F7F7F7F7F7F7FULL;
+  // Per-byte tests on a 64-bit word, exact for each byte (no carries cross bytes): the high bit of
+  // a byte in the result is set when that byte is zero.
+  auto zero_bytes = [](uint64_t x) { return ~(((x & k_low7) + k_low7) | x) & k_highs; };
   for (size_t i = 0; i < n; ++i) {
+    // Eight bytes at a time while they are all printable ASCII or newlines; a word with anything
+    // else takes the byte loop below.
+    while (i + 8 <= n) {
+      uint64_t w = 0;
+      std::memcpy(&w, p + i, 8);
+      uint64_t high = w & k_highs;
+      uint64_t below_space = ~((w & k_low7) + 0x60 * k_ones) & k_highs;
+      uint64_t newline = zero_bytes(w ^ (0x0A * k_ones));
+      uint64_t del = zero_bytes(w ^ (0x7F * k_ones));
+      if ((high | (below_space & ~newline) | del) != 0) {
+        break;
+      }
+      i += 8;
+    }
+    if (i >= n) {
+      break;
+    }
     unsigned char c = p[i];
     if (static_cast<unsigned char>(c - 0x20) < 0x5F) {  // printable ASCII
       continue;
@@ -44,6 +66,8 @@ bool has_unsupported_bytes(std::string_view t) {
   }
   return false;
 }
+
+namespace {
 
 bool is_space_or_end(std::string_view t, size_t i) {
   return i >= t.size() || t[i] == ' ' || t[i] == '\n';

@@ -1,5 +1,5 @@
 #pragma once
-// Internal to src/yaml: a fast path for the block-style YAML that Kubernetes manifests are made of.
+// Internal to src/yaml (and kube/nodes_json.cpp, whose reader mirrors it): a fast path for the block-style YAML that Kubernetes manifests are made of.
 //
 // yaml::parse() tries this first and falls back to libfyaml, the reference, whenever the text
 // leaves the subset below or is not valid YAML, so callers see exactly libfyaml's trees and
@@ -22,6 +22,10 @@
 #include <vector>
 
 namespace talgpu::yaml::detail {
+
+// True when the text holds bytes the fast path leaves to libfyaml (tabs, CR, control characters,
+// NEL, U+2028/9, BOM, U+FFFE/F). kube/nodes_json.cpp's streaming reader uses the same test.
+bool has_unsupported_bytes(std::string_view text);
 
 // `file` is the SourceRegistry id used in the marks of the nodes.
 std::optional<std::vector<Document>> parse_fast(std::string_view text, int32_t file, const ParseOptions& opts);

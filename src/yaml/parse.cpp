@@ -639,6 +639,10 @@ Result<std::vector<Document>> parse(std::string_view text, std::string name, con
   return parse_registered(file, name, opts);
 }
 
+Result<void> check_text_encoding(std::string_view text, const std::string& name) {
+  return check_encoding(text, name);
+}
+
 Result<std::vector<Document>> detail::parse_reference(std::string_view text, std::string name,
                                                       const ParseOptions& opts) {
   int32_t file = SourceRegistry::instance().add(name, std::string(text));

@@ -468,3 +468,30 @@ TEST(YamlFastParse, AgreesWithLibfyamlOnGeneratedJson) {
 
 }  // namespace
 }  // namespace talgpu::yaml
+
+namespace talgpu::yaml {
+namespace {
+
+// The word-at-a-time scan against the byte rule, for every byte value at every offset of a word.
+TEST(YamlFastParse, UnsupportedBytesAtEveryOffset) {
+  for (int b = 1; b < 0x80; ++b) {
+    for (size_t at = 0; at < 24; ++at) {
+      std::string text(24, 'a');
+      text[at] = static_cast<char>(b);
+      bool expected = !(b == '\n' || (b >= 0x20 && b < 0x7F));
+      EXPECT_EQ(detail::has_unsupported_bytes(text), expected) << "byte " << b << " at " << at;
+    }
+  }
+  for (const std::string bad : {"\xc2\x85", "\xe2\x80\xa8", "\xef\xbb\xbf", "\xef\xbf\xbe"}) {
+    for (size_t at = 0; at < 20; ++at) {
+      std::string text(24, 'a');
+      text.replace(at, bad.size(), bad);
+      EXPECT_TRUE(detail::has_unsupported_bytes(text)) << at;
+    }
+  }
+  std::string ok = std::string(21, 'a') + "\xc3\xa9";
+  EXPECT_FALSE(detail::has_unsupported_bytes(ok));
+}
+
+}  // namespace
+}  // namespace talgpu::yaml
