@@ -15,6 +15,7 @@
 // deployments/helm/nvidia-device-plugin/templates/daemonset-device-plugin.yml with the chart's
 // values.yaml defaults, overridden by spec.values), so it is checked like the static manifest.
 
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,9 @@
 namespace talgpu::kube {
 
 struct Manifests {
-  std::vector<Workload> workloads;
+  // A deque: a Workload is ~1.8 kB and fleets have tens of thousands; a vector would move them all
+  // (and hold twice the memory) each time it grows.
+  std::deque<Workload> workloads;
   std::vector<RuntimeClass> runtime_classes;
   std::vector<Namespace> namespaces;
   std::vector<Node> nodes;  // Node objects found in manifests (source = observed)

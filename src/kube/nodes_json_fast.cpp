@@ -8,6 +8,7 @@
 #include <kube/nodes_json.hpp>
 
 #include <array>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -74,7 +75,7 @@ class Reader {
     }
     NodeRead root;
     root.node.location = location_at(m_pos);  // read when the root is itself a Node
-    std::optional<std::vector<NodeRead>> items;
+    std::optional<std::deque<NodeRead>> items;  // a deque: no moves as it grows
     bool items_other = false;  // `items` present, not null and not a list
     bool ok = object([&](std::string_view key, const KeyPos&) {
       if (key == "items") {
