@@ -179,11 +179,8 @@ class Reader {
     return SourceLocation{m_name, k.line, m_column};
   }
 
-  bool delimiter(size_t p) const {
-    return p >= m_t.size() || m_t[p] == ',' || m_t[p] == ']' || m_t[p] == '}' || m_t[p] == ' ' || m_t[p] == '\n';
-  }
-
-  // A JSON string at m_pos, decoded as the YAML fast path decodes double-quoted scalars.
+  // A JSON string at m_pos, decoded as the YAML fast path decodes double-quoted scalars (JSON's
+  // escapes only; anything else goes to the generic reader).
   bool string(std::string& out) {
     const size_t n = m_t.size();
     size_t i = m_pos + 1;
@@ -207,56 +204,7 @@ class Reader {
       out.assign(body);
       return true;
     }
-    out.clear();
-    for (size_t k = 0; k < body.size(); ++k) {
-      if (body[k] != '\\') {
-        out.push_back(body[k]);
-        continue;
-      }
-      char e = body[++k];
-      switch (e) {
-        case '"': out.push_back('"'); break;
-        case '\\': out.push_back('\\'); break;
-        case '/': out.push_back('/'); break;
-        case 'b': out.push_back('\b'); break;
-        case 'f': out.push_back('\f'); break;
-        case 'n': out.push_back('\n'); break;
-        case 'r': out.push_back('\r'); break;
-        case 't': out.push_back('\t'); break;
-        case 'u': {
-          if (k + 4 >= body.size()) {
-            return false;
-          }
-          uint32_t cp = 0;
-          for (size_t d = 1; d <= 4; ++d) {
-            char c = body[k + d];
-            int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-            if (v < 0) {
-              return false;
-            }
-            cp = cp * 16 + static_cast<uint32_t>(v);
-          }
-          k += 4;
-          if (cp >= 0xD800 && cp <= 0xDFFF) {
-            return false;  // surrogates: the generic path decides
-          }
-          if (cp < 0x80) {
-            out.push_back(static_cast<char>(cp));
-          } else if (cp < 0x800) {
-            out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-          } else {
-            out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-          }
-          break;
-        }
-        default:
-          return false;
-      }
-    }
-    return true;
+    return yaml::detail::decode_double_quoted(body, out, /*json_only=*/true);
   }
 
   // A key without escapes at m_pos, as a view into the text.
@@ -284,52 +232,18 @@ class Reader {
     if (c == '"') {
       return string(out.text);
     }
-    for (std::string_view word : {std::string_view("true"), std::string_view("false"), std::string_view("null")}) {
-      if (m_t.substr(m_pos, word.size()) == word && delimiter(m_pos + word.size())) {
-        out.text.assign(word);
-        out.null = word == "null";
-        m_pos += word.size();
-        return true;
-      }
+    if (std::string_view word = yaml::detail::json_literal_at(m_t, m_pos); !word.empty()) {
+      out.text.assign(word);
+      out.null = word == "null";
+      m_pos += word.size();
+      return true;
     }
-    // RFC 8259 number.
-    const size_t n = m_t.size();
-    size_t i = m_pos;
-    auto digits = [&] {
-      size_t start = i;
-      while (i < n && m_t[i] >= '0' && m_t[i] <= '9') {
-        ++i;
-      }
-      return i > start;
-    };
-    if (i < n && m_t[i] == '-') {
-      ++i;
-    }
-    if (i < n && m_t[i] == '0') {
-      ++i;
-    } else if (!digits()) {
+    const size_t end = yaml::detail::json_number_end(m_t, m_pos);
+    if (end == std::string_view::npos) {
       return false;
     }
-    if (i < n && m_t[i] == '.') {
-      ++i;
-      if (!digits()) {
-        return false;
-      }
-    }
-    if (i < n && (m_t[i] == 'e' || m_t[i] == 'E')) {
-      ++i;
-      if (i < n && (m_t[i] == '+' || m_t[i] == '-')) {
-        ++i;
-      }
-      if (!digits()) {
-        return false;
-      }
-    }
-    if (!delimiter(i)) {
-      return false;
-    }
-    out.text.assign(m_t.substr(m_pos, i - m_pos));
-    m_pos = i;
+    out.text.assign(m_t.substr(m_pos, end - m_pos));
+    m_pos = end;
     return true;
   }
 
@@ -440,7 +354,7 @@ class Reader {
 
   // True when the value at m_pos is the null literal (consumed).
   bool take_null() {
-    if (m_t.substr(m_pos, 4) == "null" && delimiter(m_pos + 4)) {
+    if (yaml::detail::json_literal_at(m_t, m_pos) == "null") {
       m_pos += 4;
       return true;
     }

@@ -104,6 +104,115 @@ void append_utf8(std::string& out, uint32_t cp) {
   }
 }
 
+}  // namespace
+
+bool decode_double_quoted(std::string_view body, std::string& out, bool json_only) {
+  out.clear();
+  out.reserve(body.size());
+  for (size_t i = 0; i < body.size(); ++i) {
+    char c = body[i];
+    if (c != '\\') {
+      out.push_back(c);
+      continue;
+    }
+    if (++i >= body.size()) {
+      return false;
+    }
+    char e = body[i];
+    switch (e) {
+      case '\\': out.push_back('\\'); break;
+      case '"': out.push_back('"'); break;
+      case '/': out.push_back('/'); break;
+      case 'b': out.push_back('\b'); break;
+      case 't': out.push_back('\t'); break;
+      case 'n': out.push_back('\n'); break;
+      case 'f': out.push_back('\f'); break;
+      case 'r': out.push_back('\r'); break;
+      case 'u': case 'x': case 'U': case ' ': case '0': case 'a': case 'v': case 'e': {
+        if (json_only && e != 'u') {
+          return false;  // YAML's own escapes
+        }
+        if (e == ' ' || e == '0' || e == 'a' || e == 'v' || e == 'e') {
+          out.push_back(e == ' ' ? ' ' : e == '0' ? '\0' : e == 'a' ? '\a' : e == 'v' ? '\v' : '\x1b');
+          break;
+        }
+        size_t digits = e == 'x' ? 2 : e == 'u' ? 4 : 8;
+        uint32_t cp = 0;
+        for (size_t k = 1; k <= digits; ++k) {
+          if (i + k >= body.size()) {
+            return false;
+          }
+          int v = hex_value(body[i + k]);
+          if (v < 0) {
+            return false;
+          }
+          cp = cp * 16 + static_cast<uint32_t>(v);
+        }
+        i += digits;
+        if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+          return false;  // surrogates: libfyaml decides
+        }
+        append_utf8(out, cp);
+        break;
+      }
+      default:
+        return false;  // \N, \_, \L, \P and invalid escapes: libfyaml decides
+    }
+  }
+  return true;
+}
+
+bool json_delimiter(std::string_view t, size_t p) {
+  return p >= t.size() || t[p] == ',' || t[p] == ']' || t[p] == '}' || t[p] == ' ' || t[p] == '\n';
+}
+
+size_t json_number_end(std::string_view t, size_t p) {
+  const size_t n = t.size();
+  size_t i = p;
+  auto digits = [&] {
+    size_t start = i;
+    while (i < n && t[i] >= '0' && t[i] <= '9') {
+      ++i;
+    }
+    return i > start;
+  };
+  if (i < n && t[i] == '-') {
+    ++i;
+  }
+  if (i < n && t[i] == '0') {
+    ++i;
+  } else if (!digits()) {
+    return std::string_view::npos;
+  }
+  if (i < n && t[i] == '.') {
+    ++i;
+    if (!digits()) {
+      return std::string_view::npos;
+    }
+  }
+  if (i < n && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < n && (t[i] == '+' || t[i] == '-')) {
+      ++i;
+    }
+    if (!digits()) {
+      return std::string_view::npos;
+    }
+  }
+  return json_delimiter(t, i) ? i : std::string_view::npos;
+}
+
+std::string_view json_literal_at(std::string_view t, size_t p) {
+  for (std::string_view word : {std::string_view("true"), std::string_view("false"), std::string_view("null")}) {
+    if (t.substr(p, word.size()) == word && json_delimiter(t, p + word.size())) {
+      return word;
+    }
+  }
+  return {};
+}
+
+namespace {
+
 // What the line after the current node holds.
 enum class Next : uint8_t { content, document_start, end };
 
@@ -323,82 +432,39 @@ class FastParser {
       }
       return true;
     }
-    for (size_t i = 0; i < body.size(); ++i) {
-      char c = body[i];
-      if (c != '\\') {
-        out.push_back(c);
-        continue;
-      }
-      char e = body[++i];
-      switch (e) {
-        case '\\': out.push_back('\\'); break;
-        case '"': out.push_back('"'); break;
-        case '/': out.push_back('/'); break;
-        case ' ': out.push_back(' '); break;
-        case '0': out.push_back('\0'); break;
-        case 'a': out.push_back('\a'); break;
-        case 'b': out.push_back('\b'); break;
-        case 't': out.push_back('\t'); break;
-        case 'n': out.push_back('\n'); break;
-        case 'v': out.push_back('\v'); break;
-        case 'f': out.push_back('\f'); break;
-        case 'r': out.push_back('\r'); break;
-        case 'e': out.push_back('\x1b'); break;
-        case 'x': case 'u': case 'U': {
-          size_t digits = e == 'x' ? 2 : e == 'u' ? 4 : 8;
-          uint32_t cp = 0;
-          for (size_t k = 1; k <= digits; ++k) {
-            if (i + k >= body.size()) {
-              return false;
-            }
-            int v = hex_value(body[i + k]);
-            if (v < 0) {
-              return false;
-            }
-            cp = cp * 16 + static_cast<uint32_t>(v);
-          }
-          i += digits;
-          if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
-            return false;
-          }
-          append_utf8(out, cp);
-          break;
-        }
-        default:
-          return false;  // \N, \_, \L, \P and invalid escapes: libfyaml decides
-      }
-    }
-    return true;
+    return decode_double_quoted(body, out, /*json_only=*/false);
   }
 
-  // Does the text at p (a node's first character) start a `key: value` pair?
-  bool starts_key(size_t p) const {
+  // When the text at p (a node's first character) starts a `key: value` pair, the position of its
+  // `:`; else npos.
+  size_t key_colon(size_t p) const {
+    constexpr size_t none = std::string_view::npos;
     const size_t n = m_t.size();
     size_t i = p;
     if (m_t[p] == '"' || m_t[p] == '\'') {
       size_t close = quoted_end(p);
-      if (close == std::string_view::npos) {
-        return false;
+      if (close == none) {
+        return none;
       }
       i = close + 1;
       while (i < n && m_t[i] == ' ') {
         ++i;
       }
-      return i < n && m_t[i] == ':' && is_space_or_end(m_t, i + 1);
+      return i < n && m_t[i] == ':' && is_space_or_end(m_t, i + 1) ? i : none;
     }
     for (; i < n && m_t[i] != '\n'; ++i) {
       if (m_t[i] == ':' && is_space_or_end(m_t, i + 1)) {
-        return true;
+        return i;
       }
       if (m_t[i] == '#' && i > p && m_t[i - 1] == ' ') {
-        return false;
+        return none;
       }
     }
-    return false;
+    return none;
   }
 
-  // Reads a mapping key at m_pos and its `:`; m_pos ends after the colon.
-  bool read_key(Node& key) {
+  // Reads the mapping key at m_pos whose `:` is at `colon` (from key_colon); m_pos ends after it.
+  bool read_key(Node& key, size_t colon) {
     const size_t p = m_pos;
     key.set_mark(mark_at(p));
     if (m_t[p] == '"' || m_t[p] == '\'') {
@@ -409,21 +475,13 @@ class FastParser {
       }
       key.set_value(std::move(v));
       key.set_style(m_t[p] == '"' ? Style::double_quoted : Style::single_quoted);
-      size_t i = close + 1;
-      while (m_t[i] == ' ') {
-        ++i;
-      }
-      m_pos = i + 1;  // starts_key() checked the colon
+      m_pos = colon + 1;
       return close - p <= 1024;
     }
     if (!plain_start_ok(p)) {
       return false;
     }
-    size_t i = p;
-    while (!(m_t[i] == ':' && is_space_or_end(m_t, i + 1))) {
-      ++i;
-    }
-    size_t end = i;
+    size_t end = colon;
     while (end > p && m_t[end - 1] == ' ') {
       --end;
     }
@@ -436,7 +494,7 @@ class FastParser {
     }
     key.set_value(std::string(text));
     key.set_style(Style::plain);
-    m_pos = i + 1;
+    m_pos = colon + 1;
     return true;
   }
 
@@ -492,8 +550,8 @@ class FastParser {
     if (is_sequence_entry(m_pos)) {
       return sequence_at(indent, out);
     }
-    if (starts_key(m_pos)) {
-      return mapping_at(indent, out);
+    if (size_t colon = key_colon(m_pos); colon != std::string_view::npos) {
+      return mapping_at(indent, out, colon);
     }
     return false;  // a scalar or flow collection on its own line
   }
@@ -533,11 +591,6 @@ class FastParser {
     return true;
   }
 
-  // After a scalar: the characters that may follow it in a flow collection.
-  bool json_delimiter(size_t p) const {
-    return p >= m_t.size() || m_t[p] == ',' || m_t[p] == ']' || m_t[p] == '}' || m_t[p] == ' ' || m_t[p] == '\n';
-  }
-
   bool json_string(Node& out) {
     const size_t p = m_pos;
     size_t close = quoted_end(p);
@@ -555,45 +608,14 @@ class FastParser {
   // RFC 8259 numbers; YAML reads them as plain scalars.
   bool json_number(Node& out) {
     const size_t p = m_pos;
-    const size_t n = m_t.size();
-    size_t i = p;
-    auto digits = [&] {
-      size_t start = i;
-      while (i < n && m_t[i] >= '0' && m_t[i] <= '9') {
-        ++i;
-      }
-      return i > start;
-    };
-    if (i < n && m_t[i] == '-') {
-      ++i;
-    }
-    if (i < n && m_t[i] == '0') {
-      ++i;
-    } else if (!digits()) {
+    const size_t end = json_number_end(m_t, p);
+    if (end == std::string_view::npos) {
       return false;
     }
-    if (i < n && m_t[i] == '.') {
-      ++i;
-      if (!digits()) {
-        return false;
-      }
-    }
-    if (i < n && (m_t[i] == 'e' || m_t[i] == 'E')) {
-      ++i;
-      if (i < n && (m_t[i] == '+' || m_t[i] == '-')) {
-        ++i;
-      }
-      if (!digits()) {
-        return false;
-      }
-    }
-    if (!json_delimiter(i)) {
-      return false;
-    }
-    out.set_value(std::string(m_t.substr(p, i - p)));
+    out.set_value(std::string(m_t.substr(p, end - p)));
     out.set_style(Style::plain);
     out.set_mark(mark_at(p));
-    m_pos = i;
+    m_pos = end;
     return true;
   }
 
@@ -608,14 +630,12 @@ class FastParser {
     if (c == '{' || c == '[') {
       return c == '{' ? json_object(out) : json_array(out);
     }
-    for (std::string_view word : {std::string_view("true"), std::string_view("false"), std::string_view("null")}) {
-      if (m_t.substr(m_pos, word.size()) == word && json_delimiter(m_pos + word.size())) {
-        out.set_value(std::string(word));
-        out.set_style(Style::plain);
-        out.set_mark(mark_at(m_pos));
-        m_pos += word.size();
-        return true;
-      }
+    if (std::string_view word = json_literal_at(m_t, m_pos); !word.empty()) {
+      out.set_value(std::string(word));
+      out.set_style(Style::plain);
+      out.set_mark(mark_at(m_pos));
+      m_pos += word.size();
+      return true;
     }
     return json_number(out);
   }
@@ -744,8 +764,8 @@ class FastParser {
         }
       } else if (is_sequence_entry(p)) {
         return false;  // "- - x"
-      } else if (starts_key(p)) {
-        if (!mapping_at(p - m_line_start, item)) {
+      } else if (size_t colon = key_colon(p); colon != std::string_view::npos) {
+        if (!mapping_at(p - m_line_start, item, colon)) {
           return false;
         }
       } else if (!inline_value(item)) {
@@ -766,7 +786,8 @@ class FastParser {
     return true;
   }
 
-  bool mapping_at(size_t indent, Node& out) {
+  // A block mapping whose first key starts at m_pos, with its `:` at `colon`.
+  bool mapping_at(size_t indent, Node& out, size_t colon) {
     if (!enter()) {
       return false;
     }
@@ -774,14 +795,14 @@ class FastParser {
     out.set_mark(mark_at(m_pos));
     std::vector<MapEntry>& all = entries_at(m_depth);
     for (;;) {
-      if (!starts_key(m_pos)) {
+      if (colon == std::string_view::npos) {
         return false;
       }
       if (all.size() >= 128) {
         return false;  // big mappings: libfyaml's path checks duplicates with an index
       }
       MapEntry& e = all.emplace_back();
-      if (!read_key(e.key)) {
+      if (!read_key(e.key, colon)) {
         return false;
       }
       for (size_t i = 0; i + 1 < all.size(); ++i) {
@@ -821,6 +842,7 @@ class FastParser {
       if (m_indent > indent) {
         return false;  // a continuation line or bad indentation
       }
+      colon = key_colon(m_pos);
     }
     take(all, out.entries());
     --m_depth;

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -26,6 +27,19 @@ namespace talgpu::yaml::detail {
 // True when the text holds bytes the fast path leaves to libfyaml (tabs, CR, control characters,
 // NEL, U+2028/9, BOM, U+FFFE/F). kube/nodes_json.cpp's streaming reader uses the same test.
 bool has_unsupported_bytes(std::string_view text);
+
+// Lexing shared with kube/nodes_json_fast.cpp, so both read scalars exactly alike.
+// Decodes the text between the quotes of a double-quoted scalar. False for what it leaves to
+// libfyaml (surrogates, \N \_ \L \P, invalid escapes); `json_only` also refuses YAML's own
+// escapes (\x, \U, \0, ...), keeping to RFC 8259's.
+bool decode_double_quoted(std::string_view body, std::string& out, bool json_only);
+// True when a JSON scalar may end at p inside a flow collection: end of text, `,`, `]`, `}`, space
+// or newline.
+bool json_delimiter(std::string_view text, size_t p);
+// The end of the RFC 8259 number at p (followed by a delimiter), or npos.
+size_t json_number_end(std::string_view text, size_t p);
+// "true", "false" or "null" when one stands at p (followed by a delimiter), else empty.
+std::string_view json_literal_at(std::string_view text, size_t p);
 
 // `file` is the SourceRegistry id used in the marks of the nodes.
 std::optional<std::vector<Document>> parse_fast(std::string_view text, int32_t file, const ParseOptions& opts);
