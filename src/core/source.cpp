@@ -1,15 +1,44 @@
 #include <core/source.hpp>
 
 #include <deque>
+#include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
 namespace talgpu {
 
+const std::string FileName::s_empty;
+
+namespace {
+struct NameHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+struct NameTable {
+  std::mutex mutex;
+  std::unordered_set<std::string, NameHash, std::equal_to<>> names;  // node-based: elements never move
+};
+NameTable& name_table() {
+  static NameTable* table = new NameTable;  // never destroyed: FileNames outlive static destructors
+  return *table;
+}
+}  // namespace
+
+FileName::FileName(std::string_view name) {
+  if (name.empty()) {
+    return;
+  }
+  NameTable& t = name_table();
+  std::lock_guard lock(t.mutex);
+  auto it = t.names.find(name);
+  m_name = &*(it != t.names.end() ? it : t.names.emplace(name).first);
+}
+
 std::string SourceLocation::str() const {
   if (line <= 0) {
-    return file;
+    return file.str();
   }
   if (column <= 0) {
     return fmt::format("{}:{}", file, line);
@@ -19,7 +48,7 @@ std::string SourceLocation::str() const {
 
 struct SourceRegistryImpl {
   struct Text {
-    std::string name;
+    FileName name;
     std::string text;
   };
   std::deque<Text> texts;  // deque: references stay valid as we grow
@@ -37,14 +66,13 @@ SourceRegistry& SourceRegistry::instance() {
 int32_t SourceRegistry::add(std::string name, std::string text) {
   auto id = static_cast<int32_t>(m_impl->texts.size());
   m_impl->by_name[name] = id;
-  m_impl->texts.push_back({std::move(name), std::move(text)});
+  m_impl->texts.push_back({FileName(name), std::move(text)});
   return id;
 }
 
-const std::string& SourceRegistry::name(int32_t id) const {
-  static const std::string none;
+FileName SourceRegistry::name(int32_t id) const {
   if (id < 0 || static_cast<size_t>(id) >= m_impl->texts.size()) {
-    return none;
+    return {};
   }
   return m_impl->texts[static_cast<size_t>(id)].name;
 }

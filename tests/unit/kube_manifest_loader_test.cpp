@@ -107,7 +107,7 @@ TEST(ManifestLoader, GitOpsRepository) {
   for (const auto& d : diags.items()) {
     if (d.severity == Severity::error) {
       ++errors;
-      EXPECT_NE(d.location.file.find("other.yaml"), std::string::npos) << d.message;
+      EXPECT_NE(d.location.file.str().find("other.yaml"), std::string::npos) << d.message;
       EXPECT_EQ(d.rule, "manifest-type");
     }
   }
@@ -134,7 +134,7 @@ TEST(ManifestLoader, DevicePluginHelmReleaseRendersLikeTheChart) {
   EXPECT_EQ(ds->pod.node_affinity->required->terms.size(), 3u);
   // Values from the HelmRelease keep their location.
   EXPECT_EQ(*ds->pod.runtime_class_name, "nvidia");
-  EXPECT_NE(ds->pod.runtime_class_location.file.find("helmrelease.yaml"), std::string::npos);
+  EXPECT_NE(ds->pod.runtime_class_location.file.str().find("helmrelease.yaml"), std::string::npos);
   EXPECT_EQ(ds->pod.runtime_class_location.line, 17);
   EXPECT_EQ(ds->pod.node_selector.location_of("nvidia.com/gpu.present").line, 19);
   EXPECT_EQ(ds->pod.containers.at(0).image, "nvcr.io/nvidia/k8s-device-plugin:v0.17.1");
