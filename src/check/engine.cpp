@@ -162,7 +162,7 @@ bool observed_gpu(const kube::Node& n) {
 // Shape key: everything the fit looks at except the node's name and hostname label.
 std::string shape_key(const kube::Node& n, int64_t gpus) {
   std::string k;
-  for (const auto& [key, value] : n.labels.values) {
+  for (const auto& [key, value, key_at] : n.labels) {
     if (key == k_hostname_label) {
       continue;
     }

@@ -1,24 +1,44 @@
 #include <kube/objects.hpp>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace talgpu::kube {
 
+namespace {
+auto lower_bound_key(const std::vector<StringMap::Entry>& v, std::string_view key) {
+  return std::lower_bound(v.begin(), v.end(), key,
+                          [](const StringMap::Entry& e, std::string_view k) { return std::string_view(e.key) < k; });
+}
+}  // namespace
+
 const std::string* StringMap::find(std::string_view key) const {
-  auto it = values.find(key);
-  return it == values.end() ? nullptr : &it->second;
+  auto it = lower_bound_key(entries, key);
+  return it != entries.end() && it->key == key ? &it->value : nullptr;
 }
 
 SourceLocation StringMap::location_of(std::string_view key) const {
-  auto it = locations.find(key);
-  return it == locations.end() ? location : it->second;
+  auto it = lower_bound_key(entries, key);
+  return it != entries.end() && it->key == key && !it->location.empty() ? it->location : location;
 }
 
 void StringMap::set(std::string key, std::string value, SourceLocation loc) {
-  if (!loc.empty()) {
-    locations[key] = std::move(loc);
+  // Keys mostly arrive in order (or nearly): look at the end first.
+  if (entries.empty() || entries.back().key < key) {
+    entries.push_back({std::move(key), std::move(value), loc});
+    return;
   }
-  values[std::move(key)] = std::move(value);
+  auto it = lower_bound_key(entries, key);
+  if (it != entries.end() && it->key == key) {
+    auto& e = entries[static_cast<size_t>(it - entries.begin())];
+    e.value = std::move(value);
+    if (!loc.empty()) {
+      e.location = loc;
+    }
+    return;
+  }
+  entries.insert(it, {std::move(key), std::move(value), loc});
 }
 
 std::string Taint::str() const {

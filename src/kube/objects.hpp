@@ -27,16 +27,25 @@ namespace talgpu::kube {
 inline constexpr std::string_view k_gpu_resource = "nvidia.com/gpu";
 
 // A string map (labels, annotations, nodeSelector) that remembers where each key was written.
+// A sorted vector rather than a std::map: these maps hold a handful of entries, and a fleet holds
+// tens of thousands of them (one allocation per map instead of two per entry).
 struct StringMap {
-  // std::less<> so lookups by string_view need no temporary string.
-  std::map<std::string, std::string, std::less<>> values;
-  std::map<std::string, SourceLocation, std::less<>> locations;  // of each key
-  SourceLocation location;                          // of the map itself (empty when absent)
+  struct Entry {
+    std::string key;
+    std::string value;
+    SourceLocation location;  // of the key; empty when set in code
+  };
+  std::vector<Entry> entries;  // sorted by key, keys unique
+  SourceLocation location;     // of the map itself (empty when absent)
 
-  bool empty() const { return values.empty(); }
+  bool empty() const { return entries.empty(); }
+  size_t size() const { return entries.size(); }
+  std::vector<Entry>::const_iterator begin() const { return entries.begin(); }
+  std::vector<Entry>::const_iterator end() const { return entries.end(); }
   const std::string* find(std::string_view key) const;
   bool contains(std::string_view key) const { return find(key) != nullptr; }
   SourceLocation location_of(std::string_view key) const;  // falls back to the map's location
+  // Sets key to value. An empty `loc` keeps the location an existing key had.
   void set(std::string key, std::string value, SourceLocation loc = {});
 };
 

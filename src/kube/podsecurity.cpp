@@ -239,7 +239,7 @@ Violation app_armor_profile(const PodTemplate& pod) {
   }
   std::vector<std::string> values = sorted(bad_values);
   std::vector<std::string> annotations;
-  for (const auto& [k, v] : pod.annotations.values) {
+  for (const auto& [k, v, k_at] : pod.annotations) {
     if (k.rfind("container.apparmor.security.beta.kubernetes.io/", 0) == 0 && !allowed_annotation(v)) {
       annotations.push_back(fmt::format("{}={}", k, go_quote(v)));
     }

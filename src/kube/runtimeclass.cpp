@@ -125,7 +125,7 @@ RuntimeClassAdmission admit_runtime_class(const PodTemplate& pod, const std::vec
   // setScheduling. Go iterates the RuntimeClass map in random order; we report the first conflict
   // in key order so the output is stable.
   if (rc->has_scheduling) {
-    for (const auto& [k, v] : rc->node_selector.values) {
+    for (const auto& [k, v, k_at] : rc->node_selector) {
       const std::string* have = pod.node_selector.find(k);
       if (have && *have != v) {
         out.admitted = false;

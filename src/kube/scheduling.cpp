@@ -90,7 +90,7 @@ bool is_blocking_taint(const Taint& taint) {
 }
 
 bool match_node_selector_map(const StringMap& selector, const StringMap& labels) {
-  for (const auto& [k, v] : selector.values) {
+  for (const auto& [k, v, k_at] : selector) {
     const std::string* have = labels.find(k);
     if (!have || *have != v) {
       return false;
@@ -389,7 +389,7 @@ FitResult fits(const PodTemplate& input, const Node& node, const FitOptions& opt
   if (!match_required_node_affinity(*pod, node, &errors)) {
     SourceLocation loc = pod->node_selector.location;
     if (!pod->node_selector.empty()) {
-      for (const auto& [k, v] : pod->node_selector.values) {
+      for (const auto& [k, v, k_at] : pod->node_selector) {
         const std::string* have = node.labels.find(k);
         if (!have || *have != v) {
           loc = pod->node_selector.location_of(k);

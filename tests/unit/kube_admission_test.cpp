@@ -92,7 +92,7 @@ TEST(RuntimeClassAdmission, SetScheduling) {
   pod.node_selector.set("zone", "a");
   r = admit_runtime_class(pod, classes);
   ASSERT_TRUE(r);
-  EXPECT_EQ(r.pod.node_selector.values.size(), 2u);
+  EXPECT_EQ(r.pod.node_selector.size(), 2u);
   // Conflict.
   pod.node_selector.set("foo", "baz");
   r = admit_runtime_class(pod, classes);

@@ -31,7 +31,7 @@ std::string describe(const std::vector<Node>& nodes) {
     out += fmt::format("node '{}' source={} at {} unschedulable={} cp={} gpu={}\n", n.name, static_cast<int>(n.source),
                        loc(n.location), n.unschedulable, n.control_plane, n.gpu);
     out += fmt::format("  labels at {}\n", loc(n.labels.location));
-    for (const auto& [k, v] : n.labels.values) {
+    for (const auto& [k, v, k_at] : n.labels) {
       out += fmt::format("  label '{}'='{}' at {}\n", k, v, loc(n.labels.location_of(k)));
     }
     for (const auto& t : n.taints) {
