@@ -159,25 +159,59 @@ bool observed_gpu(const kube::Node& n) {
   return c.count && *c.count > 0;
 }
 
-// Shape key: everything the fit looks at except the node's name and hostname label.
-std::string shape_key(const kube::Node& n, int64_t gpus) {
-  std::string k;
-  for (const auto& [key, value, key_at] : n.labels) {
-    if (key == k_hostname_label) {
-      continue;
+// A node's shape: everything the fit looks at except the node's name and hostname label (labels,
+// taints, unschedulable, GPU count and flag). Nodes are grouped by a hash of it and confirmed
+// equal field by field, so building a shape costs no allocation per node.
+size_t shape_hash(const kube::Node& n, int64_t gpus) {
+  size_t h = 0xcbf29ce484222325ULL;
+  auto mix = [&h](size_t v) { h = (h ^ v) * 0x100000001b3ULL + (h >> 29); };
+  std::hash<std::string_view> hs;
+  for (const auto& e : n.labels) {
+    if (e.key != k_hostname_label) {
+      mix(hs(e.key));
+      mix(hs(e.value));
     }
-    k += key;
-    k += '\x1f';
-    k += value;
-    k += '\x1e';
   }
-  k += '\x1d';
+  mix(0x1d);
   for (const auto& t : n.taints) {
-    k.append(t.key).append(1, '\x1f').append(t.value).append(1, '\x1f').append(t.effect).append(1, '\x1e');
+    mix(hs(t.key));
+    mix(hs(t.value));
+    mix(hs(t.effect));
   }
-  k.append(1, '\x1d').append(1, n.unschedulable ? '1' : '0').append(1, '\x1d').append(std::to_string(gpus));
-  k.append(1, '\x1d').append(1, n.gpu ? '1' : '0');
-  return k;
+  mix(static_cast<size_t>(n.unschedulable) | static_cast<size_t>(n.gpu) << 1);
+  mix(static_cast<size_t>(gpus));
+  return h;
+}
+
+bool same_shape(const kube::Node& a, int64_t a_gpus, const kube::Node& b, int64_t b_gpus) {
+  if (a_gpus != b_gpus || a.unschedulable != b.unschedulable || a.gpu != b.gpu || a.taints.size() != b.taints.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.taints.size(); ++i) {
+    const auto& x = a.taints[i];
+    const auto& y = b.taints[i];
+    if (x.key != y.key || x.value != y.value || x.effect != y.effect) {
+      return false;
+    }
+  }
+  auto ia = a.labels.begin();
+  auto ib = b.labels.begin();
+  for (;;) {
+    while (ia != a.labels.end() && ia->key == k_hostname_label) {
+      ++ia;
+    }
+    while (ib != b.labels.end() && ib->key == k_hostname_label) {
+      ++ib;
+    }
+    if (ia == a.labels.end() || ib == b.labels.end()) {
+      return ia == a.labels.end() && ib == b.labels.end();
+    }
+    if (ia->key != ib->key || ia->value != ib->value) {
+      return false;
+    }
+    ++ia;
+    ++ib;
+  }
 }
 
 bool mentions_hostname(const kube::StringMap& m) {
@@ -406,12 +440,27 @@ CheckReport run_check_with(const CheckInputs& in, std::vector<kube::Node> observ
 
   // Node names are unique unless talconfig repeats a hostname; rules that speak of a node by
   // name look at every node of that name.
-  std::unordered_map<std::string, std::vector<size_t>> node_index;
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    node_index[nodes[i].node.name].push_back(i);
+  // first_named[name] is the first node of a name, next_named[i] the next node of node i's name.
+  constexpr size_t k_none = static_cast<size_t>(-1);
+  std::unordered_map<std::string_view, size_t> first_named;
+  first_named.reserve(nodes.size());
+  std::vector<size_t> next_named(nodes.size(), k_none);
+  for (size_t i = nodes.size(); i-- > 0;) {
+    auto [it, inserted] = first_named.try_emplace(nodes[i].node.name, i);
+    if (!inserted) {
+      next_named[i] = it->second;
+      it->second = i;
+    }
   }
-  auto same_name = [&](size_t i) -> const std::vector<size_t>& { return node_index.at(nodes[i].node.name); };
-  auto first_of_name = [&](size_t i) { return same_name(i).front(); };
+  auto first_of_name = [&](size_t i) { return first_named.at(nodes[i].node.name); };
+  // Every node of node i's name, in node order.
+  auto same_name = [&](size_t i) {
+    std::vector<size_t> out;
+    for (size_t j = first_of_name(i); j != k_none; j = next_named[j]) {
+      out.push_back(j);
+    }
+    return out;
+  };
 
   kube::FitOptions base_opts;
   base_opts.runtime_classes = &m.runtime_classes;
@@ -420,28 +469,40 @@ CheckReport run_check_with(const CheckInputs& in, std::vector<kube::Node> observ
   // Group nodes by shape.
   auto fleet = std::make_shared<Fleet>();
   std::vector<int64_t> gpu_counts(nodes.size(), 0);
-  std::unordered_map<std::string, size_t> shape_of_key;
-  std::vector<size_t> shape_rep;  // representative node per shape
+  std::unordered_multimap<size_t, size_t> shapes_by_hash;  // shape hash -> shape
+  std::vector<size_t> shape_rep;                          // representative node per shape
   fleet->shape_of.resize(nodes.size());
   fleet->names.reserve(nodes.size());
   for (size_t i = 0; i < nodes.size(); ++i) {
-    fleet->names.push_back(nodes[i].node.name);
-    auto c = kube::node_gpu_count(nodes[i].node, base_opts.time_slicing_replicas);
-    gpu_counts[i] = c.count.value_or(0);
-    auto [it, inserted] = shape_of_key.emplace(shape_key(nodes[i].node, gpu_counts[i]), shape_rep.size());
-    if (inserted) {
+    const kube::Node& n = nodes[i].node;
+    fleet->names.push_back(n.name);
+    gpu_counts[i] = kube::node_gpu_count(n, base_opts.time_slicing_replicas).count.value_or(0);
+    const size_t h = shape_hash(n, gpu_counts[i]);
+    size_t shape = shape_rep.size();
+    for (auto [it, end] = shapes_by_hash.equal_range(h); it != end; ++it) {
+      const size_t rep = shape_rep[it->second];
+      if (same_shape(n, gpu_counts[i], nodes[rep].node, gpu_counts[rep])) {
+        shape = it->second;
+        break;
+      }
+    }
+    if (shape == shape_rep.size()) {
+      shapes_by_hash.emplace(h, shape);
       shape_rep.push_back(i);
       fleet->shape_nodes.emplace_back();
     }
-    fleet->shape_of[i] = it->second;
-    fleet->shape_nodes[it->second].push_back(i);
+    fleet->shape_of[i] = shape;
+    fleet->shape_nodes[shape].push_back(i);
   }
   fleet->by_name.resize(nodes.size());
   for (size_t i = 0; i < nodes.size(); ++i) {
     fleet->by_name[i] = i;
   }
-  std::stable_sort(fleet->by_name.begin(), fleet->by_name.end(),
-                   [&](size_t a, size_t b) { return fleet->names[a] < fleet->names[b]; });
+  // kubectl lists nodes by name already: sort only when they are not.
+  auto name_less = [&](size_t a, size_t b) { return fleet->names[a] < fleet->names[b]; };
+  if (!std::is_sorted(fleet->by_name.begin(), fleet->by_name.end(), name_less)) {
+    std::stable_sort(fleet->by_name.begin(), fleet->by_name.end(), name_less);
+  }
   for (size_t k = 1; k < fleet->by_name.size(); ++k) {
     if (fleet->names[fleet->by_name[k - 1]] == fleet->names[fleet->by_name[k]]) {
       fleet->unique_names = false;
@@ -561,7 +622,7 @@ CheckReport run_check_with(const CheckInputs& in, std::vector<kube::Node> observ
       diags.error("sched-gpu-resources", fmt::format("{}: {}: {}", id, problem.field, problem.message),
                   problem.location.empty() ? w.location : problem.location);
     }
-    if (!pod.node_name.empty() && node_index.count(pod.node_name) == 0 && !nodes.empty()) {
+    if (!pod.node_name.empty() && first_named.count(pod.node_name) == 0 && !nodes.empty()) {
       diags.error("sched-node-name-unknown",
                   fmt::format("{}: spec.nodeName '{}' is not a declared or observed node", id, pod.node_name),
                   pod.node_name_location.empty() ? w.location : pod.node_name_location);

@@ -8,6 +8,7 @@
 #include <kube/nodes_json.hpp>
 
 #include <array>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <optional>
@@ -146,14 +147,22 @@ class Reader {
   bool is_scalar_start() const { return peek() != '{' && peek() != '['; }
 
   void space() {
+    // A local index: stores to members through `this` could alias the text and force reloads.
     const size_t n = m_t.size();
-    while (m_pos < n && (m_t[m_pos] == ' ' || m_t[m_pos] == '\n')) {
-      if (m_t[m_pos] == '\n') {
-        m_line_start = m_pos + 1;
-        ++m_line;
+    const char* p = m_t.data();
+    size_t i = m_pos;
+    for (;;) {
+      while (i < n && p[i] == ' ') {
+        ++i;
       }
-      ++m_pos;
+      if (i < n && p[i] == '\n') {
+        m_line_start = ++i;
+        ++m_line;
+        continue;
+      }
+      break;
     }
+    m_pos = i;
   }
 
   // Where a key started: its byte offset and line (the value may be on a later line).
@@ -509,7 +518,7 @@ class Reader {
   }
 
   std::string_view m_t;
-  const std::string& m_name;
+  FileName m_name;  // interned once: every location copies it
   size_t m_pos = 0;
   size_t m_line_start = 0;
   int m_line = 1;

@@ -19,26 +19,24 @@ namespace talgpu::yaml::detail {
 bool has_unsupported_bytes(std::string_view t) {
   const auto* p = reinterpret_cast<const unsigned char*>(t.data());
   const size_t n = t.size();
-  constexpr uint64_t k_ones = 0x0101010101010101ULL;
-  constexpr uint64_t k_highs = 0x8080808080808080ULL;
-  constexpr uint64_t k_low7 = 0x7F7F7F7F7F7F7F7FULL;
-  // Per-byte tests on a 64-bit word, exact for each byte (no carries cross bytes): the high bit of
-  // a byte in the result is set when that byte is zero.
-  auto zero_bytes = [](uint64_t x) { return ~(((x & k_low7) + k_low7) | x) & k_highs; };
+  // 32 bytes at a time while they are all printable ASCII or newlines (GCC vector extensions:
+  // SSE2 on x86-64, NEON on arm64, plain words elsewhere); a block with anything else takes the
+  // byte loop below.
+  using Bytes = unsigned char __attribute__((vector_size(16)));
+  auto clean = [](const unsigned char* q) {
+    Bytes a;
+    Bytes b;
+    std::memcpy(&a, q, 16);
+    std::memcpy(&b, q + 16, 16);
+    // Unsigned: (c - 0x20) < 0x5F is printable ASCII; newline is the one other byte allowed.
+    auto bad = ((a - 0x20) >= 0x5F && a != '\n') | ((b - 0x20) >= 0x5F && b != '\n');
+    uint64_t w[2];
+    std::memcpy(w, &bad, 16);
+    return (w[0] | w[1]) == 0;
+  };
   for (size_t i = 0; i < n; ++i) {
-    // Eight bytes at a time while they are all printable ASCII or newlines; a word with anything
-    // else takes the byte loop below.
-    while (i + 8 <= n) {
-      uint64_t w = 0;
-      std::memcpy(&w, p + i, 8);
-      uint64_t high = w & k_highs;
-      uint64_t below_space = ~((w & k_low7) + 0x60 * k_ones) & k_highs;
-      uint64_t newline = zero_bytes(w ^ (0x0A * k_ones));
-      uint64_t del = zero_bytes(w ^ (0x7F * k_ones));
-      if ((high | (below_space & ~newline) | del) != 0) {
-        break;
-      }
-      i += 8;
+    while (i + 32 <= n && clean(p + i)) {
+      i += 32;
     }
     if (i >= n) {
       break;
@@ -203,12 +201,17 @@ size_t json_number_end(std::string_view t, size_t p) {
 }
 
 std::string_view json_literal_at(std::string_view t, size_t p) {
-  for (std::string_view word : {std::string_view("true"), std::string_view("false"), std::string_view("null")}) {
-    if (t.substr(p, word.size()) == word && json_delimiter(t, p + word.size())) {
-      return word;
-    }
+  if (p >= t.size()) {
+    return {};
   }
-  return {};
+  std::string_view word;
+  switch (t[p]) {
+    case 't': word = "true"; break;
+    case 'f': word = "false"; break;
+    case 'n': word = "null"; break;
+    default: return {};
+  }
+  return t.substr(p, word.size()) == word && json_delimiter(t, p + word.size()) ? word : std::string_view{};
 }
 
 namespace {
