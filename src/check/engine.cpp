@@ -355,8 +355,12 @@ std::map<std::string, size_t> Placement::reason_counts() const {
 }
 
 std::string workload_id(const kube::Workload& w) {
-  return fmt::format("{}/{}/{}", w.namespace_.empty() ? "default" : w.namespace_, kube::workload_kind_name(w.kind),
-                     w.name);
+  std::string_view ns = w.namespace_.empty() ? std::string_view("default") : std::string_view(w.namespace_);
+  std::string_view kind = kube::workload_kind_name(w.kind);
+  std::string id;
+  id.reserve(ns.size() + kind.size() + w.name.size() + 2);
+  id.append(ns).append(1, '/').append(kind).append(1, '/').append(w.name);
+  return id;
 }
 
 std::vector<NodeInfo> build_nodes(const talos::TalConfig* cfg, std::vector<kube::Node> observed, bool analyze,
@@ -596,7 +600,7 @@ CheckReport run_check_with(const CheckInputs& in, std::vector<kube::Node> observ
     const auto& w = m.workloads[wi];
     const auto& pod = w.pod;
     const Placement& p = report.placements[wi];
-    std::string id = workload_id(w);
+    const std::string& id = p.workload;  // workload_id(w)
     bool requests_gpu = kube::requests_resource(pod);
     bool nvidia_runtime = is_nvidia_runtime(pod, m);
     bool is_gpu = requests_gpu || nvidia_runtime;

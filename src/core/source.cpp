@@ -4,6 +4,7 @@
 #include <mutex>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -51,7 +52,8 @@ struct SourceRegistryImpl {
     FileName name;
     std::string text;
   };
-  std::deque<Text> texts;  // deque: references stay valid as we grow
+  std::deque<Text> texts;        // deque: references stay valid as we grow
+  std::vector<FileName> names;  // names[id], for Mark::location() (every diagnostic and model location)
   std::unordered_map<std::string, int32_t> by_name;
 };
 
@@ -67,14 +69,15 @@ int32_t SourceRegistry::add(std::string name, std::string text) {
   auto id = static_cast<int32_t>(m_impl->texts.size());
   m_impl->by_name[name] = id;
   m_impl->texts.push_back({FileName(name), std::move(text)});
+  m_impl->names.push_back(m_impl->texts.back().name);
   return id;
 }
 
 FileName SourceRegistry::name(int32_t id) const {
-  if (id < 0 || static_cast<size_t>(id) >= m_impl->texts.size()) {
+  if (id < 0 || static_cast<size_t>(id) >= m_impl->names.size()) {
     return {};
   }
-  return m_impl->texts[static_cast<size_t>(id)].name;
+  return m_impl->names[static_cast<size_t>(id)];
 }
 
 std::string_view SourceRegistry::text(int32_t id) const {

@@ -14,6 +14,15 @@ auto lower_bound_key(const std::vector<StringMap::Entry>& v, std::string_view ke
 }  // namespace
 
 const std::string* StringMap::find(std::string_view key) const {
+  if (entries.size() <= 8) {
+    // Small maps (nearly all): a scan that compares lengths first beats a binary search.
+    for (const auto& e : entries) {
+      if (e.key.size() == key.size() && std::string_view(e.key) == key) {
+        return &e.value;
+      }
+    }
+    return nullptr;
+  }
   auto it = lower_bound_key(entries, key);
   return it != entries.end() && it->key == key ? &it->value : nullptr;
 }

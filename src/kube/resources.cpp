@@ -5,6 +5,7 @@
 #include <kube/resources.hpp>
 
 #include <algorithm>
+#include <array>
 
 #include <fmt/format.h>
 
@@ -38,57 +39,92 @@ std::string container_path(const Container& c, size_t index) {
   return fmt::format("spec.{}[{}]", list, index);
 }
 
-void validate_list(const ResourceList& list, const std::string& path, std::vector<ResourceProblem>& out,
-                   bool check_names) {
-  for (const auto& [name, rv] : list.items) {
-    // The field path only matters for a problem; build it then (this runs for every container).
-    auto field = [&path, &name = name] { return path + "[" + name + "]"; };
-    if (check_names) {
-      if (name.find('/') == std::string::npos || is_native_resource(name)) {
-        if (!is_standard_container_resource(name)) {
-          out.push_back({"resource-invalid-name", field(), "must be a standard resource for containers", rv.location});
-          continue;
-        }
-      } else if (!is_extended_resource_name(name)) {
-        out.push_back({"resource-invalid-name", field(), "doesn't follow extended resource name standard", rv.location});
-        continue;
+// Field paths are built only for a problem: this runs for every container of every workload.
+// `base()` gives e.g. "spec.containers[0].resources".
+using PathFn = std::string (*)(const void* ctx);
+
+struct FieldPath {
+  PathFn fn;
+  const void* ctx;
+  std::string operator()() const { return fn(ctx); }
+};
+
+void validate_item(const std::string& name, const ResourceValue& rv, const FieldPath& base, std::string_view list,
+                   std::vector<ResourceProblem>& out, bool check_names) {
+  auto field = [&] { return fmt::format("{}{}[{}]", base(), list, name); };
+  if (check_names) {
+    if (name.find('/') == std::string::npos || is_native_resource(name)) {
+      if (!is_standard_container_resource(name)) {
+        out.push_back({"resource-invalid-name", field(), "must be a standard resource for containers", rv.location});
+        return;
       }
+    } else if (!is_extended_resource_name(name)) {
+      out.push_back({"resource-invalid-name", field(), "doesn't follow extended resource name standard", rv.location});
+      return;
     }
-    if (!rv.quantity.valid) {
-      out.push_back({"resource-invalid-quantity", field(),
-                     fmt::format("quantities must match the regular expression "
-                                 "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' (got \"{}\")",
-                                 rv.quantity.text),
-                     rv.location});
-      continue;
+  }
+  if (!rv.quantity.valid) {
+    out.push_back({"resource-invalid-quantity", field(),
+                   fmt::format("quantities must match the regular expression "
+                               "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' (got \"{}\")",
+                               rv.quantity.text),
+                   rv.location});
+    return;
+  }
+  if (rv.quantity.negative()) {
+    out.push_back({"resource-negative", field(), "must be greater than or equal to 0", rv.location});
+    return;
+  }
+  if (is_extended_resource_name(name) && !rv.quantity.is_integer()) {
+    out.push_back({"resource-not-integer", field(), "must be an integer", rv.location});
+  }
+}
+
+void validate_list(const ResourceList& list, const FieldPath& base, std::string_view suffix,
+                   std::vector<ResourceProblem>& out, bool check_names) {
+  for (const auto& [name, rv] : list.items) {
+    validate_item(name, rv, base, suffix, out, check_names);
+  }
+}
+
+// The requests as the API server sees them: for a Pod (SetDefaults_Pod) a limit stands in for a
+// missing request. Calls fn(name, value) in name order without building the merged list.
+template <typename F>
+void each_request(const ResourceRequirements& r, bool is_pod, F&& fn) {
+  if (!is_pod || r.limits.empty()) {
+    for (const auto& [name, v] : r.requests.items) {
+      fn(name, v);
     }
-    if (rv.quantity.negative()) {
-      out.push_back({"resource-negative", field(), "must be greater than or equal to 0", rv.location});
-      continue;
-    }
-    if (is_extended_resource_name(name) && !rv.quantity.is_integer()) {
-      out.push_back({"resource-not-integer", field(), "must be an integer", rv.location});
+    return;
+  }
+  auto req = r.requests.items.begin();
+  auto lim = r.limits.items.begin();
+  while (req != r.requests.items.end() || lim != r.limits.items.end()) {
+    if (lim == r.limits.items.end() || (req != r.requests.items.end() && req->first <= lim->first)) {
+      if (lim != r.limits.items.end() && req->first == lim->first) {
+        ++lim;  // the request wins
+      }
+      fn(req->first, req->second);
+      ++req;
+    } else {
+      fn(lim->first, lim->second);
+      ++lim;
     }
   }
 }
 
-void validate_requirements(const ResourceRequirements& r, const std::string& path, bool is_pod,
+void validate_requirements(const ResourceRequirements& r, const FieldPath& base, bool is_pod,
                            std::vector<ResourceProblem>& out) {
-  ResourceList requests = r.requests;
-  if (is_pod) {
-    // SetDefaults_Pod: limits stand in for missing requests.
-    for (const auto& [name, v] : r.limits.items) {
-      requests.items.emplace(name, v);
-    }
-  }
-  validate_list(r.limits, path + ".limits", out, true);
-  validate_list(requests, path + ".requests", out, true);
-  for (const auto& [name, req] : requests.items) {
+  validate_list(r.limits, base, ".limits", out, true);
+  each_request(r, is_pod, [&](const std::string& name, const ResourceValue& v) {
+    validate_item(name, v, base, ".requests", out, true);
+  });
+  each_request(r, is_pod, [&](const std::string& name, const ResourceValue& req) {
     if (!req.quantity.valid) {
-      continue;
+      return;
     }
     const ResourceValue* lim = r.limits.find(name);
-    auto field = [&path, &name = name] { return path + ".requests[" + name + "]"; };
+    auto field = [&] { return fmt::format("{}.requests[{}]", base(), name); };
     if (lim && lim->quantity.valid) {
       if (!overcommit_allowed(name)) {
         if (!req.quantity.same_amount(lim->quantity)) {
@@ -101,10 +137,10 @@ void validate_requirements(const ResourceRequirements& r, const std::string& pat
                        req.location});
       }
     } else if (!lim && !overcommit_allowed(name)) {
-      out.push_back({"resource-limit-missing", fmt::format("{}.limits", path),
+      out.push_back({"resource-limit-missing", fmt::format("{}.limits", base()),
                      fmt::format("Limit must be set for non overcommitable resources ({})", name), req.location});
     }
-  }
+  });
 }
 
 // The effective request of one container: the request, else (Pod defaulting) the limit.
@@ -128,21 +164,41 @@ bool is_extended_resource_name(std::string_view name) {
   if (is_native_resource(name) || starts_with(name, "requests.")) {
     return false;
   }
-  return is_qualified_name(std::string("requests.").append(name));
+  // The name must still be qualified with the quota prefix in front (no allocation for the usual
+  // short names: this runs for every resource of every container).
+  constexpr std::string_view k_prefix = "requests.";
+  std::array<char, 128> buf{};
+  if (name.size() + k_prefix.size() <= buf.size()) {
+    std::copy(k_prefix.begin(), k_prefix.end(), buf.begin());
+    std::copy(name.begin(), name.end(), buf.begin() + k_prefix.size());
+    return is_qualified_name(std::string_view(buf.data(), k_prefix.size() + name.size()));
+  }
+  return is_qualified_name(std::string(k_prefix).append(name));
 }
 
 std::vector<ResourceProblem> validate_resources(const PodTemplate& pod, bool is_pod) {
   std::vector<ResourceProblem> out;
+  struct At {
+    const Container* c;
+    size_t index;
+  };
   auto each = [&](const std::vector<Container>& list) {
     for (size_t i = 0; i < list.size(); ++i) {
-      validate_requirements(list[i].resources, container_path(list[i], i) + ".resources", is_pod, out);
+      At at{&list[i], i};
+      FieldPath base{[](const void* ctx) {
+                       const auto* a = static_cast<const At*>(ctx);
+                       return container_path(*a->c, a->index) + ".resources";
+                     },
+                     &at};
+      validate_requirements(list[i].resources, base, is_pod, out);
     }
   };
   each(pod.init_containers);
   each(pod.containers);
   each(pod.ephemeral_containers);
   // RuntimeClass overhead / pod overhead are validated as limits.
-  validate_list(pod.overhead, "spec.overhead", out, true);
+  FieldPath overhead{[](const void*) { return std::string("spec.overhead"); }, nullptr};
+  validate_list(pod.overhead, overhead, "", out, true);
   return out;
 }
 

@@ -5,6 +5,7 @@
 
 #include <yaml/fast_parse.hpp>
 
+#include <array>
 #include <cstring>
 #include <deque>
 #include <iterator>
@@ -66,6 +67,17 @@ bool has_unsupported_bytes(std::string_view t) {
 }
 
 namespace {
+
+// The bytes a scan of a plain key / a plain value has to stop at; every other byte is content.
+constexpr std::array<bool, 256> stops(std::string_view chars) {
+  std::array<bool, 256> t{};
+  for (char c : chars) {
+    t[static_cast<unsigned char>(c)] = true;
+  }
+  return t;
+}
+constexpr std::array<bool, 256> k_key_stops = stops("\n:#");
+constexpr std::array<bool, 256> k_value_stops = stops("\n:# ");
 
 bool is_space_or_end(std::string_view t, size_t i) {
   return i >= t.size() || t[i] == ' ' || t[i] == '\n';
@@ -455,15 +467,22 @@ class FastParser {
       }
       return i < n && m_t[i] == ':' && is_space_or_end(m_t, i + 1) ? i : none;
     }
-    for (; i < n && m_t[i] != '\n'; ++i) {
-      if (m_t[i] == ':' && is_space_or_end(m_t, i + 1)) {
-        return i;
+    const char* d = m_t.data();
+    for (;; ++i) {
+      while (i < n && !k_key_stops[static_cast<unsigned char>(d[i])]) {
+        ++i;
       }
-      if (m_t[i] == '#' && i > p && m_t[i - 1] == ' ') {
+      if (i >= n || d[i] == '\n') {
+        return none;
+      }
+      if (d[i] == ':') {
+        if (is_space_or_end(m_t, i + 1)) {
+          return i;
+        }
+      } else if (i > p && d[i - 1] == ' ') {  // '#'
         return none;
       }
     }
-    return none;
   }
 
   // Reads the mapping key at m_pos whose `:` is at `colon` (from key_colon); m_pos ends after it.
@@ -529,18 +548,29 @@ class FastParser {
     }
     size_t i = p;
     size_t end = p;  // one past the last non-space character
-    for (; i < n && m_t[i] != '\n'; ++i) {
-      char ch = m_t[i];
-      if (ch == ' ') {
-        continue;
+    const char* d = m_t.data();
+    for (;;) {
+      const size_t run = i;
+      while (i < n && !k_value_stops[static_cast<unsigned char>(d[i])]) {
+        ++i;
       }
-      if (ch == '#' && m_t[i - 1] == ' ') {
-        break;  // comment
+      if (i > run) {
+        end = i;
+      }
+      if (i >= n || d[i] == '\n') {
+        break;
+      }
+      const char ch = d[i];
+      if (ch == '#' && d[i - 1] == ' ') {
+        break;  // comment (plain_start_ok refused a '#' at p)
       }
       if (ch == ':' && is_space_or_end(m_t, i + 1)) {
         return false;  // "mapping values are not allowed here"
       }
-      end = i + 1;
+      if (ch != ' ') {
+        end = i + 1;
+      }
+      ++i;
     }
     out.set_value(std::string(m_t.substr(p, end - p)));
     out.set_style(Style::plain);

@@ -82,6 +82,13 @@ bool Node::is_null() const {
 }
 
 ScalarType Node::scalar_type() const {
+  if (m_type == k_type_unknown) {
+    m_type = static_cast<uint8_t>(resolve_type());
+  }
+  return static_cast<ScalarType>(m_type);
+}
+
+ScalarType Node::resolve_type() const {
   if (m_tag) {
     const std::string& tag = *m_tag;
     if (tag == "!!str" || tag == "tag:yaml.org,2002:str") {

@@ -65,9 +65,18 @@ class Node {
   const Mark& mark() const { return m_mark; }
   SourceLocation location() const { return m_mark.location(); }
 
-  void set_value(std::string v) { m_value = std::move(v); }
-  void set_style(Style s) { m_style = s; }
-  void set_tag(std::string t) { m_tag = t.empty() ? nullptr : std::make_unique<std::string>(std::move(t)); }
+  void set_value(std::string v) {
+    m_value = std::move(v);
+    m_type = k_type_unknown;
+  }
+  void set_style(Style s) {
+    m_style = s;
+    m_type = k_type_unknown;
+  }
+  void set_tag(std::string t) {
+    m_tag = t.empty() ? nullptr : std::make_unique<std::string>(std::move(t));
+    m_type = k_type_unknown;
+  }
   void set_mark(Mark m) { m_mark = m; }
 
   // Sequences.
@@ -95,11 +104,16 @@ class Node {
  private:
   Kind m_kind = Kind::scalar;
   Style m_style = Style::plain;
+  // scalar_type() memoised (readers ask is_null()/scalar_type() of the same scalar many times);
+  // every setter of value, style or tag resets it. Sits in padding: the node does not grow.
+  static constexpr uint8_t k_type_unknown = 0xFF;
+  mutable uint8_t m_type = k_type_unknown;
   Mark m_mark;
   std::string m_value;
   // Tags are rare: a pointer keeps the node small and cheap to move (the parser moves nodes a lot).
   std::unique_ptr<std::string> m_tag;
   static const std::string& empty_tag();
+  ScalarType resolve_type() const;
   std::vector<Node> m_items;
   std::vector<MapEntry> m_entries;
 };
