@@ -417,6 +417,7 @@ Container read_container(const yaml::Node& n, const std::string& path, Container
 std::vector<Container> read_containers(const Fields& spec, const char* key, ContainerKind kind) {
   std::vector<Container> out;
   if (const yaml::Node* s = spec.seq(key)) {
+    out.reserve(s->items().size());
     for (size_t i = 0; i < s->items().size(); ++i) {
       out.push_back(read_container(s->items()[i], yaml::path_index(spec.child(key), i), kind, spec.diags()));
     }

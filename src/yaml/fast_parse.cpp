@@ -903,11 +903,17 @@ class FastParser {
     v.clear();  // left over when an earlier text was declined half-way
     return v;
   }
+  // Hands the level's vector to the collection (no element moves) and gives the level a fresh one.
+  // Small collections, the common case, keep a little spare capacity; a big one is trimmed so a
+  // tree never holds much more than it uses.
   template <typename T>
   static void take(std::vector<T>& level, std::vector<T>& out) {
-    out.reserve(level.size());
-    std::move(level.begin(), level.end(), std::back_inserter(out));
+    out.swap(level);
+    if (out.capacity() > 8 && out.capacity() > out.size() + out.size() / 2) {
+      out.shrink_to_fit();
+    }
     level.clear();
+    level.reserve(4);
   }
 
   std::string_view m_t;
