@@ -406,8 +406,10 @@ std::vector<NodeInfo> build_nodes(const talos::TalConfig* cfg, std::vector<kube:
       out.push_back(std::move(ni));
     }
   }
-  // Name -> first node of that name (what a linear find would return), kept up to date.
-  std::unordered_map<std::string, size_t> index;
+  // Name -> first node of that name (what a linear find would return), kept up to date. The keys
+  // view the names in `out`, which was reserved above and so never reallocates.
+  std::unordered_map<std::string_view, size_t> index;
+  index.reserve(out.capacity());
   for (size_t i = 0; i < out.size(); ++i) {
     index.emplace(out[i].node.name, i);
   }
@@ -417,17 +419,19 @@ std::vector<NodeInfo> build_nodes(const talos::TalConfig* cfg, std::vector<kube:
       auto it = out.begin() + static_cast<std::ptrdiff_t>(found->second);
       // What the cluster reports wins for placement; the declaration keeps the GPU facts.
       bool gpu = it->is_gpu || observed_gpu(on);
+      const size_t at = found->second;
+      index.erase(found);  // its key views the name about to be replaced
       it->node = std::move(on);
       it->node.gpu = gpu;
       it->is_gpu = it->node.gpu;
+      index.emplace(it->node.name, at);
       continue;
     }
-    NodeInfo ni;
+    NodeInfo& ni = out.emplace_back();
     ni.node = std::move(on);
     ni.node.gpu = observed_gpu(ni.node);
     ni.is_gpu = ni.node.gpu;
-    index.emplace(ni.node.name, out.size());
-    out.push_back(std::move(ni));
+    index.emplace(ni.node.name, out.size() - 1);
   }
   return out;
 }

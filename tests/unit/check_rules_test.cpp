@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 
 #include <check/check.hpp>
 #include <check/render.hpp>
@@ -229,4 +230,36 @@ TEST(CheckExplain, EveryRuleHasWhyAndFix) {
   }
   auto ids = check::rule_ids();
   EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+}
+
+// An observed node replaces the declared (or earlier observed) node of its name, whatever the
+// name's length (the name index views the stored names: a long name lives on the heap).
+TEST(CheckRules, ObservedNodesReplaceNodesOfTheSameName) {
+  auto r = run_on("cluster/talconfig.yaml", {"cluster/apps"});
+  const std::string long_name = "a-node-name-well-past-the-small-string-buffer-0";
+  std::vector<kube::Node> observed;
+  for (const auto& [name, pool] : std::vector<std::pair<std::string, std::string>>{
+           {long_name, "first"}, {"gpu1", "observed"}, {long_name, "second"}, {long_name + "x", "third"}}) {
+    kube::Node n;
+    n.name = name;
+    n.source = kube::NodeSource::observed;
+    n.labels.set("kubernetes.io/hostname", name);
+    n.labels.set("example.com/pool", pool);
+    observed.push_back(n);
+  }
+  check::CheckInputs in;
+  in.config = &r->cfg;
+  in.manifests = &r->manifests;
+  in.observed = observed;
+  auto rep = check::run_check(in);
+  ASSERT_EQ(rep.nodes.size(), 5u);  // cp1, cpu1, gpu1, the long name, the long name + "x"
+  std::map<std::string, std::string> pool_of;
+  for (const auto& ni : rep.nodes) {
+    const std::string* pool = ni.node.labels.find("example.com/pool");
+    pool_of[ni.node.name] = pool ? *pool : "";
+  }
+  EXPECT_EQ(pool_of["gpu1"], "observed");
+  EXPECT_EQ(pool_of[long_name], "second");
+  EXPECT_EQ(pool_of[long_name + "x"], "third");
+  EXPECT_EQ(pool_of["cp1"], "");
 }
