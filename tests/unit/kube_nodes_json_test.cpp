@@ -313,7 +313,8 @@ TEST(NodesJsonStreaming, StreamingReaderMatchesAcrossScanBoundaries) {
       for (const char* esc : {"\\\"", "\\\\", "\\n", "\\u00e9", "\\/", "\\x41", "\\\\\\\""}) {
         check(node_with("\"a\": \"" + word + esc + "\", \"b\": \"" + esc + word + "\""), false);
         check(node_with("\"a\": \"" + word + "\"", "{\"s\": \"" + word + esc + word + "\"}"), false);
-        check(node_with("\"" + word + esc + "\": \"a\""), false);  // escaped keys go to the generic reader
+        check(node_with("\"" + word + esc + "\": \"a\", \"b\": 1"), false);  // escaped keys, decoded
+        check(node_with("\"a\": 1", "{\"" + word + esc + "\": 1, \"" + esc + word + "\": 2}"), false);
       }
     }
   }
@@ -397,6 +398,44 @@ TEST(NodesJsonStreaming, StreamingReaderMatchesOnOddLabelsAndLines) {
   EXPECT_TRUE(compare(cases[0]).fast);
   EXPECT_TRUE(compare(cases[1]).fast);
   EXPECT_TRUE(compare(cases[3]).fast);
+}
+
+// Keys with escapes (managedFields writes `k:{\"type\":\"Ready\"}`) are compared decoded, as the YAML
+// reader compares them, and read decoded where they matter (labels, and the fields of a Node).
+TEST(NodesJsonStreaming, StreamingReaderMatchesOnEscapedKeys) {
+  const std::vector<std::string> ok = {
+      node_with("\"a\\u0062\": \"1\", \"a\\\"c\": \"2\", \"\\u00e9\": \"3\", \"ab\\/\": \"\\u00e9\", \"aa\": 1"),
+      node_with("\"a\": 1", "{\"k:{\\\"type\\\":\\\"Ready\\\"}\": {\".\": {}, \"f:type\": {}}, \"k:{\\\"type\\\":\\\"DiskPressure\\\"}\": {}}"),
+      R"({"kind": "List", "items": [{"ki\u006ed": "Node", "m\u0065tadata": {"n\u0061me": "n", "labels": {"x": "y"}}, "sp\u0065c": {"t\u0061ints": [{"k\u0065y": "k"}]}}]})",
+      R"({"kind": "List", "items": [{"kind": "Pod", "metadata": {"name": "p"}}, {"k\u0069nd": "Node", "metadata": {"name": "q"}}]})",
+  };
+  for (const auto& text : ok) {
+    auto o = compare(text);
+    EXPECT_TRUE(o.fast) << text;
+    EXPECT_EQ(o.problem, "") << text;
+  }
+  const std::vector<std::string> duplicates = {
+      node_with("\"ab\": \"1\", \"a\\u0062\": \"2\""),
+      node_with("\"a\\u0062\": \"1\", \"ab\": \"2\""),
+      node_with("\"a\\u0062\": \"1\", \"\\u0061b\": \"2\""),
+      node_with("\"a\": 1", "{\"k:{\\\"t\\\"}\": 1, \"k:{\\u0022t\\u0022}\": 2}"),
+      R"({"kind": "List", "items": [], "item\u0073": []})",
+  };
+  for (const auto& text : duplicates) {
+    EXPECT_FALSE(detail::read_nodes_json_fast(text, "nodes.json").has_value()) << text;
+    EXPECT_EQ(compare(text).problem, "") << text;
+  }
+  // Escaped keys in big objects (past the scan), duplicates among them.
+  std::string members;
+  for (size_t i = 0; i < 40; ++i) {
+    members += fmt::format("{}\"k:{{\\\"type\\\":\\\"T{}\\\"}}\": {{}}", i ? ", " : "", i);
+  }
+  auto big = compare(node_with("\"a\": 1", "{" + members + "}"));
+  EXPECT_TRUE(big.fast);
+  EXPECT_EQ(big.problem, "");
+  const std::string dup = members + ", \"k:{\\u0022type\\u0022:\\u0022T17\\u0022}\": {}";
+  EXPECT_FALSE(detail::read_nodes_json_fast(node_with("\"a\": 1", "{" + dup + "}"), "nodes.json").has_value());
+  EXPECT_FALSE(detail::read_nodes_json_fast(node_with(dup), "nodes.json").has_value());
 }
 
 // Nesting up to the reader's limit and past it, in skipped values and under a label.
