@@ -54,7 +54,7 @@ Bytes load16(const char* p) {
 }
 
 // The index of the first byte of `hit` that is set, or 16.
-inline size_t first_hit(Mask hit) {
+[[gnu::always_inline]] inline size_t first_hit(Mask hit) {
 #if defined(__SSE2__)
   const unsigned bits = static_cast<unsigned>(_mm_movemask_epi8(reinterpret_cast<__m128i>(hit)));
   return bits != 0 ? static_cast<size_t>(std::countr_zero(bits)) : 16;
@@ -116,6 +116,10 @@ struct NodeState {
   bool has_name = false;
   bool malformed = false;  // something read_node reports as an error
   Kind kind = Kind::unset;
+  // What read_node's derived flags look up, noted while reading (keys are unique).
+  bool control_plane_label = false;
+  bool gpu_label = false;
+  bool gpu_allocatable = false;
 };
 
 // One label while its map is read; the StringMap is built once the map is complete. Key and value
@@ -175,7 +179,7 @@ class Reader {
       if (root.malformed || !root.has_name) {
         return std::nullopt;
       }
-      finish(root_node);
+      finish(root);
       std::vector<Node> out;
       out.push_back(std::move(root_node));
       return out;
@@ -194,37 +198,36 @@ class Reader {
     const char* line_start;
   };
 
-  bool at(char c) const { return m_p != m_end && *m_p == c; }
+  [[gnu::always_inline]] bool at(char c) const { return m_p != m_end && *m_p == c; }
   bool in_text(std::string_view s) const { return s.data() >= m_begin && s.data() <= m_end; }
 
   // Skips spaces and newlines, counting lines. has_unsupported_bytes() has ruled out tabs, CR and
   // the other control characters, so the only bytes up to ' ' left are JSON's whitespace here.
   static bool is_space(char c) { return static_cast<unsigned char>(c) <= ' '; }
-  void space() {
-    if (m_p != m_end && is_space(*m_p)) {
-      m_p = space_run(m_p);
-    }
+  [[gnu::always_inline]] void space() { m_p = ws(m_p); }
+  // The first byte at or after p that is not whitespace.
+  [[gnu::always_inline]] const char* ws(const char* p) {
+    return p != m_end && is_space(*p) ? space_run(p) : p;
   }
   const char* space_run(const char* p) {
-    do {
+    if (*p == ' ' && m_end - p > 1 && !is_space(p[1])) {  // the space after a colon
+      return p + 1;
+    }
+    for (;;) {
       if (*p == '\n') {
         ++m_line;
         m_line_start = ++p;
       }
       p = after_spaces(p);
-    } while (p != m_end && is_space(*p));
-    return p;
+      if (p == m_end || !is_space(*p)) {
+        return p;
+      }
+    }
   }
 
   // The first byte at or after p that is not a space. Pretty-printed JSON indents every line, so
-  // runs are scanned 16 bytes at a time; a lone space (after a colon) costs two compares.
-  const char* after_spaces(const char* p) const {
-    if (p == m_end || *p != ' ') {
-      return p;
-    }
-    if (++p == m_end || *p != ' ') {
-      return p;
-    }
+  // runs are scanned 16 bytes at a time.
+  [[gnu::always_inline]] const char* after_spaces(const char* p) const {
     while (m_end - p >= 16) {
       const size_t n = first_hit(load16(p) != ' ');
       if (n < 16) {
@@ -239,7 +242,7 @@ class Reader {
   }
 
   // The first '"', '\\' or newline at or after p (end when none): where a string body stops.
-  const char* string_stop(const char* p) const {
+  [[gnu::always_inline]] const char* string_stop(const char* p) const {
     while (m_end - p >= 16) {
       const Bytes v = load16(p);
       const size_t n = first_hit((v == '"') | (v == '\\') | (v == '\n'));
@@ -289,7 +292,7 @@ class Reader {
   // A JSON string at m_p: its body, decoded as the YAML fast path decodes double-quoted scalars
   // (JSON's escapes only; anything else goes to the generic reader). A body without escapes is a
   // slice of the text.
-  bool string(Scalar& out) {
+  [[gnu::always_inline]] bool string(Scalar& out) {
     const char* body = m_p + 1;
     const char* p = string_stop(body);
     if (p == m_end || *p == '\n') {
@@ -301,6 +304,10 @@ class Reader {
       m_p = p + 1;
       return true;
     }
+    return escaped_string(body, p, out);
+  }
+  // The rest of string(): p is at the first backslash of the body.
+  [[gnu::noinline]] bool escaped_string(const char* body, const char* p, Scalar& out) {
     // Escapes: find the closing quote (an escaped character never ends the body), then decode.
     while (*p == '\\') {
       if (m_end - p < 2 || p[1] == '\n') {
@@ -322,12 +329,15 @@ class Reader {
   }
 
   // A string, number or literal at m_p.
-  bool scalar(Scalar& out) {
+  [[gnu::always_inline]] bool scalar(Scalar& out) {
     out.null = false;
     out.decoded = false;
     if (*m_p == '"') {
       return string(out);
     }
+    return number_or_literal(out);
+  }
+  [[gnu::noinline]] bool number_or_literal(Scalar& out) {
     const std::string_view text(m_begin, static_cast<size_t>(m_end - m_begin));
     const size_t pos = static_cast<size_t>(m_p - m_begin);
     if (std::string_view word = yaml::detail::json_literal_at(text, pos); !word.empty()) {
@@ -348,7 +358,7 @@ class Reader {
   // A key at m_p: a slice of the text, or (with escapes, as managedFields' `k:{\"type\":...}` keys
   // have) its decoded text kept in m_decoded_keys while its object is open. The YAML reader
   // compares keys decoded, and limits them to 1024 characters of text with the quotes.
-  bool key(Key& out, size_t& decoded) {
+  [[gnu::always_inline]] bool key(Key& out, size_t& decoded) {
     const char* body = m_p + 1;
     const char* p = string_stop(body);
     if (p != m_end && *p == '"' && static_cast<size_t>(p - body) <= k_max_key_bytes) {
@@ -359,6 +369,9 @@ class Reader {
     if (p == m_end || *p != '\\') {
       return false;
     }
+    return escaped_key(out, decoded);
+  }
+  [[gnu::noinline]] bool escaped_key(Key& out, size_t& decoded) {
     const char* start = m_p;
     Scalar s;
     if (!string(s) || static_cast<size_t>(m_p - start) > k_max_key_bytes + 2) {
@@ -372,7 +385,7 @@ class Reader {
 
   // A Key for the `len` bytes at p; bytes up to `readable` may be loaded. The fingerprint is made
   // of the first and last 8 bytes (fewer when shorter: the key's own bytes only).
-  static Key make_key(const char* p, size_t len, const char* readable) {
+  [[gnu::always_inline]] static Key make_key(const char* p, size_t len, const char* readable) {
     uint64_t head = 0;
     uint64_t tail = 0;
     if (len >= 8) {
@@ -447,40 +460,44 @@ class Reader {
     if (depth > k_max_depth) {
       return false;
     }
-    ++m_p;
-    space();
-    if (at('}')) {
-      ++m_p;
+    // The punctuation between members is read through a local cursor; m_p is the reader's between
+    // key() and on_member().
+    const char* p = ws(m_p + 1);
+    if (p != m_end && *p == '}') {
+      m_p = p + 1;
       return true;
     }
     const size_t first = m_key_count;
     size_t decoded = 0;  // keys of this object in m_decoded_keys
     for (;;) {
-      if (!at('"')) {
+      if (p == m_end || *p != '"') {
         return false;
       }
-      const KeyPos key_pos{m_p, m_line, m_line_start};
+      const KeyPos key_pos{p, m_line, m_line_start};
       Key k;
+      m_p = p;
       if (!key(k, decoded) || !add_key(k, first, depth)) {
         return false;
       }
-      space();
-      if (!at(':')) {
+      p = ws(m_p);
+      if (p == m_end || *p != ':') {
         return false;
       }
-      ++m_p;
-      space();
-      if (m_p == m_end || !on_member(std::string_view(k.p, k.len), key_pos)) {
+      p = ws(p + 1);
+      if (p == m_end) {
         return false;
       }
-      space();
-      if (at(',')) {
-        ++m_p;
-        space();
+      m_p = p;
+      if (!on_member(std::string_view(k.p, k.len), key_pos)) {
+        return false;
+      }
+      p = ws(m_p);
+      if (p != m_end && *p == ',') {
+        p = ws(p + 1);
         continue;
       }
-      if (at('}')) {
-        ++m_p;
+      if (p != m_end && *p == '}') {
+        m_p = p + 1;
         m_key_count = first;
         for (; decoded > 0; --decoded) {
           m_decoded_keys.pop_back();
@@ -497,24 +514,26 @@ class Reader {
     if (depth > k_max_depth) {
       return false;
     }
-    ++m_p;
-    space();
-    if (at(']')) {
-      ++m_p;
+    const char* p = ws(m_p + 1);
+    if (p != m_end && *p == ']') {
+      m_p = p + 1;
       return true;
     }
     for (;;) {
-      if (m_p == m_end || !on_item()) {
+      if (p == m_end) {
         return false;
       }
-      space();
-      if (at(',')) {
-        ++m_p;
-        space();
+      m_p = p;
+      if (!on_item()) {
+        return false;
+      }
+      p = ws(m_p);
+      if (p != m_end && *p == ',') {
+        p = ws(p + 1);
         continue;
       }
-      if (at(']')) {
-        ++m_p;
+      if (p != m_end && *p == ']') {
+        m_p = p + 1;
         return true;
       }
       return false;
@@ -537,7 +556,7 @@ class Reader {
 
   // A value read as read_node's get() reads a scalar: false on invalid JSON; `out` is the text of a
   // non-null scalar, else empty with `present` false (null, or a mapping or list, which is skipped).
-  bool scalar_text(Scalar& out, bool& present, size_t depth) {
+  [[gnu::always_inline]] bool scalar_text(Scalar& out, bool& present, size_t depth) {
     present = false;
     if (*m_p == '{' || *m_p == '[') {
       out = Scalar{};
@@ -587,7 +606,7 @@ class Reader {
       m_out.pop_back();
       return true;
     }
-    finish(n);
+    finish(st);
     return true;
   }
 
@@ -696,7 +715,9 @@ class Reader {
     entries.clear();
     entries.reserve(m_labels.size());
     for (const LabelRead& l : m_labels) {
-      entries.push_back(StringMap::Entry{std::string(l.key), std::string(l.value), l.where});
+      entries.emplace_back(std::string(l.key), std::string(l.value), l.where);
+      st.control_plane_label = st.control_plane_label || l.key == "node-role.kubernetes.io/control-plane";
+      st.gpu_label = st.gpu_label || l.key == "nvidia.com/gpu.present";
     }
     return true;
   }
@@ -765,18 +786,19 @@ class Reader {
       }
       if (present) {
         out.emplace_hint(out.end(), std::string(resource), Quantity::parse(q.text));
+        st.gpu_allocatable = st.gpu_allocatable || (&out == &n.allocatable && resource == k_gpu_resource);
       }
       return true;
     });
   }
 
   // read_node's derived flags.
-  static void finish(Node& n) {
-    if (n.labels.contains("node-role.kubernetes.io/control-plane")) {
-      n.control_plane = true;
+  static void finish(NodeState& st) {
+    if (st.control_plane_label) {
+      st.node->control_plane = true;
     }
-    if (n.allocatable.count(std::string(k_gpu_resource)) || n.labels.contains("nvidia.com/gpu.present")) {
-      n.gpu = true;
+    if (st.gpu_allocatable || st.gpu_label) {
+      st.node->gpu = true;
     }
   }
 
