@@ -17,7 +17,6 @@
 #include <cstdint>
 #include <cstring>
 #include <deque>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -421,14 +420,19 @@ class Reader {
 
   // add_key for big objects: an open-addressing table per depth (nested objects keep theirs) of
   // indices into the object's keys, built when the object outgrows the scan. Slots come from a
-  // hash of all of a key's bytes: many keys of one map may share their first and last 8.
+  // hash of all of a key's bytes (the fingerprint plus the 8-byte words between its head and
+  // tail): many keys of one map share their first and last 8, `nvidia.com/gpu.*.present`.
   bool add_hashed(const Key& k, size_t first, size_t count, size_t depth) {
     if (m_tables.size() <= depth) {
       m_tables.resize(depth + 1);
     }
     std::vector<uint32_t>& table = m_tables[depth];
     auto slot_of = [&table](const Key& key) {
-      return std::hash<std::string_view>{}(std::string_view(key.p, key.len)) & (table.size() - 1);
+      uint64_t h = key.fp;
+      for (size_t i = 8; i + 8 < key.len; i += 8) {
+        h = (h ^ load8(key.p + i)) * 0x9E3779B97F4A7C15u;
+      }
+      return static_cast<size_t>((h * 0xFF51AFD7ED558CCDu) >> 32) & (table.size() - 1);
     };
     // Slots hold a key's number in the object plus one; 0 is empty.
     auto place = [&](const Key& key, size_t number) {
