@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -198,7 +199,11 @@ class Reader {
   };
 
   [[gnu::always_inline]] bool at(char c) const { return m_p != m_end && *m_p == c; }
-  bool in_text(std::string_view s) const { return s.data() >= m_begin && s.data() <= m_end; }
+  // Whether s is a slice of the text rather than of a decode buffer (std::less: a total order
+  // even for pointers into different objects).
+  bool in_text(std::string_view s) const {
+    return !std::less<const char*>{}(s.data(), m_begin) && !std::less<const char*>{}(m_end, s.data());
+  }
 
   // Skips spaces and newlines, counting lines. has_unsupported_bytes() has ruled out tabs, CR and
   // the other control characters, so the only bytes up to ' ' left are JSON's whitespace here.
