@@ -425,17 +425,20 @@ TEST(NodesJsonStreaming, StreamingReaderMatchesOnEscapedKeys) {
     EXPECT_FALSE(detail::read_nodes_json_fast(text, "nodes.json").has_value()) << text;
     EXPECT_EQ(compare(text).problem, "") << text;
   }
-  // Escaped keys in big objects (past the scan), duplicates among them.
-  std::string members;
-  for (size_t i = 0; i < 40; ++i) {
-    members += fmt::format("{}\"k:{{\\\"type\\\":\\\"T{}\\\"}}\": {{}}", i ? ", " : "", i);
+  // Escaped keys in big objects (past the scan; past 128 keys the YAML reader hands the text to
+  // libfyaml), duplicates among them.
+  for (size_t n : {40, 150}) {
+    std::string members;
+    for (size_t i = 0; i < n; ++i) {
+      members += fmt::format("{}\"k:{{\\\"type\\\":\\\"T{}\\\"}}\": {{}}", i ? ", " : "", i);
+    }
+    auto big = compare(node_with("\"a\": 1", "{" + members + "}"));
+    EXPECT_TRUE(big.fast);
+    EXPECT_EQ(big.problem, "");
+    const std::string dup = members + ", \"k:{\\u0022type\\u0022:\\u0022T17\\u0022}\": {}";
+    EXPECT_FALSE(detail::read_nodes_json_fast(node_with("\"a\": 1", "{" + dup + "}"), "nodes.json").has_value());
+    EXPECT_FALSE(detail::read_nodes_json_fast(node_with(dup), "nodes.json").has_value());
   }
-  auto big = compare(node_with("\"a\": 1", "{" + members + "}"));
-  EXPECT_TRUE(big.fast);
-  EXPECT_EQ(big.problem, "");
-  const std::string dup = members + ", \"k:{\\u0022type\\u0022:\\u0022T17\\u0022}\": {}";
-  EXPECT_FALSE(detail::read_nodes_json_fast(node_with("\"a\": 1", "{" + dup + "}"), "nodes.json").has_value());
-  EXPECT_FALSE(detail::read_nodes_json_fast(node_with(dup), "nodes.json").has_value());
 }
 
 // Nesting up to the reader's limit and past it, in skipped values and under a label.
