@@ -5,6 +5,7 @@
 
 #include <kube/nodes_json.hpp>
 
+#include <algorithm>
 #include <functional>
 #include <random>
 #include <string>
@@ -260,6 +261,289 @@ TEST(NodesJsonStreaming, StreamingReaderMatchesOnGeneratedNodes) {
     ASSERT_EQ(o.problem, "") << text;
   }
   EXPECT_GT(fast, total / 5) << fast << " of " << total << " took the streaming path";
+}
+
+
+unsigned test_seed() {
+  return GTEST_FLAG_GET(random_seed) == 0 ? 5u : static_cast<unsigned>(GTEST_FLAG_GET(random_seed));
+}
+
+// A List of one node whose labels (and a skipped sibling object) are `members`, e.g. "\"a\": \"b\"".
+std::string node_with(const std::string& labels, const std::string& skipped = "{}") {
+  return "{\"kind\": \"List\", \"items\": [{\"kind\": \"Node\", \"metadata\": {\"name\": \"n\", \"labels\": {" + labels +
+         "}, \"annotations\": " + skipped + "}}]}";
+}
+
+// The streaming reader scans whitespace runs, string bodies and keys 16 bytes at a time and
+// fingerprints keys by their first and last 8 bytes: every length around those sizes, at every
+// alignment, including runs and strings that end with the text.
+TEST(NodesJsonStreaming, StreamingReaderMatchesAcrossScanBoundaries) {
+  size_t fast = 0;
+  size_t total = 0;
+  auto check = [&](const std::string& text, bool must_be_fast) {
+    auto o = compare(text);
+    ++total;
+    fast += o.fast ? 1 : 0;
+    ASSERT_EQ(o.problem, "") << text;
+    if (must_be_fast) {
+      ASSERT_TRUE(o.fast) << text;
+    }
+  };
+  for (size_t indent = 0; indent <= 40; ++indent) {
+    const std::string pad(indent, ' ');
+    for (size_t len = 0; len <= 40; len += (len < 20 ? 1 : 7)) {
+      const std::string word(len, 'k');
+      const std::string other = len == 0 ? "x" : word.substr(0, len - 1) + "x";  // differs in the last byte
+      const std::string middle = len < 3 ? "y" : word.substr(0, len / 2) + "y" + word.substr(len / 2 + 1);
+      std::string text = "{\n" + pad + "\"kind\":" + pad + "\"List\",\n" + pad + "\"items\": [\n" + pad + "{\"kind\": \"Node\",\n" +
+                         pad + "\"metadata\": {\"name\": \"" + word + "n\",\n" + pad + "\"labels\": {\n" + pad + "\"" + word +
+                         "\": \"" + word + "\",\n" + pad + "\"" + other + "\":\n" + pad + "\"" + middle + "\"" + pad +
+                         "\n}}}\n" + pad + "]\n" + pad + "}" + pad;
+      const bool distinct = word != other && word != middle && other != middle;
+      check(text, distinct);
+      check(text + "\n" + pad, distinct);
+      // The text cut anywhere near its end: strings, runs and keys that stop with the text.
+      for (size_t cut = 1; cut <= std::min<size_t>(text.size(), 48); ++cut) {
+        check(text.substr(0, text.size() - cut), false);
+      }
+      // Duplicate keys, the same up to their length.
+      check(node_with("\"" + word + "\": \"a\", \"" + word + "\": \"b\""), false);
+      check(node_with("\"a\": 1", "{\"" + word + "\": 1, \"b\": {}, \"" + word + "\": []}"), false);
+      // Escapes around the 16-byte blocks: in values, at the end of a body, before a quote.
+      for (const char* esc : {"\\\"", "\\\\", "\\n", "\\u00e9", "\\/", "\\x41", "\\\\\\\""}) {
+        check(node_with("\"a\": \"" + word + esc + "\", \"b\": \"" + esc + word + "\""), false);
+        check(node_with("\"a\": \"" + word + "\"", "{\"s\": \"" + word + esc + word + "\"}"), false);
+        check(node_with("\"" + word + esc + "\": \"a\", \"b\": 1"), false);  // escaped keys, decoded
+        check(node_with("\"a\": 1", "{\"" + word + esc + "\": 1, \"" + esc + word + "\": 2}"), false);
+      }
+    }
+  }
+  EXPECT_GT(fast, total / 4) << fast << " of " << total << " took the streaming path";
+}
+
+// Objects past 16 keys check duplicates through a hash table: every size up to well past its
+// first growth, the duplicate anywhere, keys that share their first and last 8 bytes.
+TEST(NodesJsonStreaming, StreamingReaderFindsDuplicatesInBigObjects) {
+  auto key = [](size_t i, size_t style) {
+    switch (style) {
+      case 0: return fmt::format("k{}", i);
+      case 1: return fmt::format("nvidia.com/gpu.{:04}.present", i);   // same head and tail, same length
+      default: return fmt::format("feature.node.kubernetes.io/{}", std::string(i % 7 + 1, 'a') + std::to_string(i));
+    }
+  };
+  std::mt19937 rng(test_seed());
+  for (size_t style = 0; style < 3; ++style) {
+    for (size_t n : {1, 2, 7, 8, 15, 16, 17, 18, 31, 32, 33, 40, 63, 64, 65, 100, 200}) {
+      std::string members;
+      for (size_t i = 0; i < n; ++i) {
+        members += fmt::format("{}\"{}\": \"v{}\"", i ? ",\n    " : "", key(i, style), i);
+      }
+      auto ok = compare(node_with(members));
+      EXPECT_TRUE(ok.fast) << n;
+      EXPECT_EQ(ok.problem, "");
+      auto skipped = compare(node_with("\"a\": \"b\"", "{" + members + "}"));
+      EXPECT_TRUE(skipped.fast) << n;
+      EXPECT_EQ(skipped.problem, "");
+      for (size_t t = 0; t < 6; ++t) {
+        const size_t dup = std::uniform_int_distribution<size_t>(0, n - 1)(rng);
+        const size_t at = std::uniform_int_distribution<size_t>(0, n)(rng);
+        std::string with_dup;
+        for (size_t i = 0; i <= n; ++i) {
+          if (i == at) {
+            with_dup += fmt::format("{}\"{}\": \"dup\"", with_dup.empty() ? "" : ", ", key(dup, style));
+          }
+          if (i < n) {
+            with_dup += fmt::format("{}\"{}\": \"v{}\"", with_dup.empty() ? "" : ", ", key(i, style), i);
+          }
+        }
+        EXPECT_FALSE(detail::read_nodes_json_fast(node_with(with_dup), "nodes.json").has_value()) << with_dup;
+        EXPECT_FALSE(detail::read_nodes_json_fast(node_with("\"a\": \"b\"", "{" + with_dup + "}"), "nodes.json").has_value());
+        // The same keys again in a nested object are no duplicates.
+        auto nested = compare(node_with(members, "{" + members + ", \"inner\": {" + members + "}}"));
+        EXPECT_TRUE(nested.fast);
+        EXPECT_EQ(nested.problem, "");
+      }
+    }
+  }
+}
+
+// Labels in any order, escaped values, non-scalar and null values, locations after multi-byte
+// characters on one long line (the column count skips 8 bytes at a time).
+TEST(NodesJsonStreaming, StreamingReaderMatchesOnOddLabelsAndLines) {
+  const std::vector<std::string> cases = {
+      node_with("\"z\": \"1\", \"a\": \"2\", \"m\": \"3\", \"b\": null, \"c\": {\"x\": 1}, \"d\": [1], \"e\": 5, \"f\": true"),
+      node_with("\"b\": \"caf\\u00e9\", \"a\": \"\\\"q\\\"\", \"c\": \"\\\\\", \"d\": \"x\\ny\", \"e\": \"\\/\""),
+      node_with("\"role\": \"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\", \"\xe2\x82\xac\xe2\x82\xac"
+                "\xe2\x82\xac\xe2\x82\xac\": \"\xf0\x9f\x98\x80\"",
+                "{\"x\": \"" + std::string(100, 'a') + "\xc3\xa9\xe2\x82\xac" + std::string(37, 'b') + "\"}"),
+      // One line: every location is on line 1, far along it.
+      "{\"kind\":\"List\",\"items\":[" + kubectl_node(1) + "," + kubectl_node(2) + "]}",
+      // Names and kinds with escapes; taints with odd values.
+      "{\"kind\": \"List\", \"items\": [{\"kind\": \"No\\u0064e\", \"metadata\": {\"name\": \"\\u00e9\"}, \"spec\": {\"taints\": "
+      "[{\"key\": \"k\\\"\", \"value\": null, \"effect\": {\"a\": 1}}, null, 5, {}]}}, {\"kind\": \"N\\u006Fde \", "
+      "\"metadata\": {}}]}",
+      // Strings far longer than a scan block; a key of 1022 bytes (the longest taken) and 1023.
+      node_with("\"a\": \"" + std::string(5000, 'v') + "\"", "{\"" + std::string(1022, 'k') + "\": 1}"),
+      node_with("\"a\": \"b\"", "{\"" + std::string(1023, 'k') + "\": 1}"),
+      node_with("\"" + std::string(1022, 'k') + "\": \"b\""),
+  };
+  for (const auto& text : cases) {
+    std::string one_line = text;
+    std::replace(one_line.begin(), one_line.end(), '\n', ' ');
+    for (const std::string& t : {text, one_line}) {
+      auto o = compare(t);
+      EXPECT_EQ(o.problem, "") << t;
+    }
+  }
+  EXPECT_TRUE(compare(cases[0]).fast);
+  EXPECT_TRUE(compare(cases[1]).fast);
+  EXPECT_TRUE(compare(cases[3]).fast);
+}
+
+// Keys with escapes (managedFields writes `k:{\"type\":\"Ready\"}`) are compared decoded, as the YAML
+// reader compares them, and read decoded where they matter (labels, and the fields of a Node).
+TEST(NodesJsonStreaming, StreamingReaderMatchesOnEscapedKeys) {
+  const std::vector<std::string> ok = {
+      node_with("\"a\\u0062\": \"1\", \"a\\\"c\": \"2\", \"\\u00e9\": \"3\", \"ab\\/\": \"\\u00e9\", \"aa\": 1"),
+      node_with("\"a\": 1", "{\"k:{\\\"type\\\":\\\"Ready\\\"}\": {\".\": {}, \"f:type\": {}}, \"k:{\\\"type\\\":\\\"DiskPressure\\\"}\": {}}"),
+      R"({"kind": "List", "items": [{"ki\u006ed": "Node", "m\u0065tadata": {"n\u0061me": "n", "labels": {"x": "y"}}, "sp\u0065c": {"t\u0061ints": [{"k\u0065y": "k"}]}}]})",
+      R"({"kind": "List", "items": [{"kind": "Pod", "metadata": {"name": "p"}}, {"k\u0069nd": "Node", "metadata": {"name": "q"}}]})",
+  };
+  for (const auto& text : ok) {
+    auto o = compare(text);
+    EXPECT_TRUE(o.fast) << text;
+    EXPECT_EQ(o.problem, "") << text;
+  }
+  const std::vector<std::string> duplicates = {
+      node_with("\"ab\": \"1\", \"a\\u0062\": \"2\""),
+      node_with("\"a\\u0062\": \"1\", \"ab\": \"2\""),
+      node_with("\"a\\u0062\": \"1\", \"\\u0061b\": \"2\""),
+      node_with("\"a\": 1", "{\"k:{\\\"t\\\"}\": 1, \"k:{\\u0022t\\u0022}\": 2}"),
+      R"({"kind": "List", "items": [], "item\u0073": []})",
+  };
+  for (const auto& text : duplicates) {
+    EXPECT_FALSE(detail::read_nodes_json_fast(text, "nodes.json").has_value()) << text;
+    EXPECT_EQ(compare(text).problem, "") << text;
+  }
+  // Escaped keys in big objects (past the scan; past 128 keys the YAML reader hands the text to
+  // libfyaml), duplicates among them.
+  for (size_t n : {40, 150}) {
+    std::string members;
+    for (size_t i = 0; i < n; ++i) {
+      members += fmt::format("{}\"k:{{\\\"type\\\":\\\"T{}\\\"}}\": {{}}", i ? ", " : "", i);
+    }
+    auto big = compare(node_with("\"a\": 1", "{" + members + "}"));
+    EXPECT_TRUE(big.fast);
+    EXPECT_EQ(big.problem, "");
+    const std::string dup = members + ", \"k:{\\u0022type\\u0022:\\u0022T17\\u0022}\": {}";
+    EXPECT_FALSE(detail::read_nodes_json_fast(node_with("\"a\": 1", "{" + dup + "}"), "nodes.json").has_value());
+    EXPECT_FALSE(detail::read_nodes_json_fast(node_with(dup), "nodes.json").has_value());
+  }
+}
+
+// Nesting up to the reader's limit and past it, in skipped values and under a label.
+TEST(NodesJsonStreaming, StreamingReaderMatchesOnDeepNesting) {
+  for (size_t depth : {1, 50, 150, 194, 195, 196, 197, 198, 199, 200, 201, 250, 300}) {
+    for (bool arrays : {false, true}) {
+      std::string deep;
+      for (size_t i = 0; i < depth; ++i) {
+        deep += arrays ? (i % 2 ? "[" : "[1, ") : "{\"a\": ";
+      }
+      deep += "1";
+      for (size_t i = 0; i < depth; ++i) {
+        deep += arrays ? "]" : "}";
+      }
+      for (const std::string& text : {node_with("\"a\": \"b\"", deep), node_with("\"a\": " + deep)}) {
+        auto o = compare(text);
+        EXPECT_EQ(o.problem, "") << depth;
+        if (depth <= 150) {
+          EXPECT_TRUE(o.fast) << depth;
+        }
+      }
+    }
+  }
+}
+
+// Tabs and CRs (inside strings too), and other whitespace the YAML fast path leaves to libfyaml.
+TEST(NodesJsonStreaming, StreamingReaderLeavesOtherWhitespaceToTheGenericReader) {
+  const std::string base = node_with("\"a\": \"b\"");
+  for (const char* ws : {"\t", "\r", "\r\n", "\f", "\v"}) {
+    for (size_t at : {size_t{0}, size_t{1}, base.find(':'), base.find("\"b\"") + 1, base.size()}) {
+      std::string text = base;
+      text.insert(at, ws);
+      EXPECT_FALSE(detail::read_nodes_json_fast(text, "nodes.json").has_value()) << text;
+      EXPECT_EQ(compare(text).problem, "");
+    }
+  }
+}
+
+// Realistic nodes (GPU feature discovery labels, managedFields, images, conditions) in kubectl's
+// layout, then mutated a byte at a time with the characters the reader treats specially.
+TEST(NodesJsonStreaming, StreamingReaderMatchesOnMutatedKubectlOutput) {
+  std::mt19937 rng(test_seed());
+  auto pick = [&](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
+  auto big_node = [&](int i) {
+    std::string labels;
+    std::vector<std::string> keys = {"kubernetes.io/hostname", "nvidia.com/gpu.present", "nvidia.com/gpu.product",
+                                     "nvidia.com/gpu.count", "nvidia.com/cuda.driver.major", "nvidia.com/cuda.driver.minor",
+                                     "nvidia.com/gfd.timestamp", "feature.node.kubernetes.io/pci-10de.present",
+                                     "node-role.kubernetes.io/control-plane", "topology.kubernetes.io/zone"};
+    for (size_t k = 0; k < 20; ++k) {
+      keys.push_back(fmt::format("nvidia.com/gpu.deploy.{}", std::string(k % 5 + 1, 'd') + std::to_string(k)));
+    }
+    std::shuffle(keys.begin(), keys.end(), rng);
+    std::string managed;
+    for (size_t k = 0; k < keys.size(); ++k) {
+      labels += fmt::format("{}\n                    \"{}\": \"{}\"", k ? "," : "", keys[k], pick(3) ? "true" : "");
+      managed += fmt::format("{}\"f:{}\": {{}}", k ? ", " : "", keys[k]);
+    }
+    return fmt::format(R"json({{
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {{
+                "labels": {{{}
+                }},
+                "managedFields": [
+                    {{"fieldsV1": {{"f:metadata": {{"f:labels": {{{}}}}}}}, "manager": "gpu-feature-discovery"}}
+                ],
+                "name": "worker-{}"
+            }},
+            "spec": {{"taints": [{{"effect": "NoSchedule", "key": "nvidia.com/gpu", "value": "present"}}]}},
+            "status": {{
+                "allocatable": {{"cpu": "223800m", "memory": "2113148488Ki", "nvidia.com/gpu": "8"}},
+                "capacity": {{"cpu": "224", "memory": "2113660488Ki", "nvidia.com/gpu": "8"}},
+                "conditions": [{{"lastHeartbeatTime": "2026-11-27T10:00:00Z", "message": "kubelet is posting ready status", "status": "True", "type": "Ready"}}],
+                "daemonEndpoints": {{"kubeletEndpoint": {{"Port": 10250}}}},
+                "images": [{{"names": ["nvcr.io/nvidia/k8s-device-plugin@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "nvcr.io/nvidia/k8s-device-plugin:v0.17.0"], "sizeBytes": 123456789}}],
+                "nodeInfo": {{"kernelVersion": "6.12.48-talos", "osImage": "Talos (v1.11.1)"}}
+            }}
+        }})json",
+                       labels, managed, i);
+  };
+  std::string list = "{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n        " + big_node(0) + ",\n        " + big_node(1) +
+                     "\n    ],\n    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n";
+  auto o = compare(list);
+  ASSERT_TRUE(o.fast);
+  ASSERT_EQ(o.problem, "");
+  static const std::string specials = "\"\\{}[]:, \n\t\ru0aez\xc3\xa9-.";
+  size_t fast = 0;
+  const size_t total = 1500;
+  for (size_t t = 0; t < total; ++t) {
+    std::string text = list;
+    for (size_t m = 1 + pick(2); m > 0; --m) {
+      const size_t at = pick(text.size());
+      switch (pick(4)) {
+        case 0: text.erase(at, 1); break;
+        case 1: text.insert(at, 1, specials[pick(specials.size())]); break;
+        case 2: text[at] = specials[pick(specials.size())]; break;
+        default: text.insert(at, text.substr(pick(text.size()), pick(40))); break;  // a copied run
+      }
+    }
+    auto r = compare(text);
+    fast += r.fast ? 1 : 0;
+    ASSERT_EQ(r.problem, "") << text;
+  }
+  EXPECT_GT(fast, total / 10) << fast << " of " << total << " took the streaming path";
 }
 
 }  // namespace
