@@ -599,6 +599,7 @@ class Reader {
       bad = true;  // read_node: "a Node must be a mapping" (an item without a kind is not skipped)
       return skip(3);
     }
+    const char* item_start = m_p;
     Node& n = m_out.emplace_back();  // nothing else is added to m_out until this item is read
     n.source = NodeSource::observed;
     n.location = location_at(m_p);
@@ -616,7 +617,27 @@ class Reader {
       return true;
     }
     finish(st);
+    if (m_out.size() == 1) {
+      // Fleets are uniform: size the result from the first Node's share of the text (a wrong guess
+      // only costs the growth it was meant to save).
+      const auto item_bytes = static_cast<size_t>(m_p - item_start) + 1;
+      m_out.reserve(std::min<size_t>(static_cast<size_t>(m_end - m_begin) / item_bytes + 16, size_t{1} << 16));
+    }
     return true;
+  }
+
+  // Quantity::parse, remembered: a fleet repeats the same few capacities ("16", "64Gi", "8").
+  Quantity quantity(std::string_view text) {
+    for (const auto& q : m_quantities) {
+      if (q.text == text) {
+        return q;
+      }
+    }
+    Quantity q = Quantity::parse(text);
+    if (m_quantities.size() < 64) {
+      m_quantities.push_back(q);
+    }
+    return q;
   }
 
   // One member of a Node object at nesting depth - 1 (also used for a List's root, which may
@@ -794,7 +815,7 @@ class Reader {
         return false;
       }
       if (present) {
-        out.emplace_hint(out.end(), std::string(resource), Quantity::parse(q.text));
+        out.emplace_hint(out.end(), std::string(resource), quantity(q.text));
         st.gpu_allocatable = st.gpu_allocatable || (&out == &n.allocatable && resource == k_gpu_resource);
       }
       return true;
@@ -822,6 +843,7 @@ class Reader {
   FileName m_name;  // interned once: every location copies it
 
   std::vector<Node> m_out;          // the List's Nodes, in order
+  std::vector<Quantity> m_quantities;  // quantity()'s memory
   std::vector<Key> m_keys;          // keys of the open objects, innermost last: [0, m_key_count)
   size_t m_key_count = 0;
   std::deque<std::string> m_decoded_keys;  // the escaped ones among them, decoded (a deque: they stay put)

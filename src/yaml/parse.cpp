@@ -499,7 +499,15 @@ SourceLocation location_of(std::string_view text, size_t offset, const std::stri
 size_t invalid_utf8_offset(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
-    // Runs of ASCII, eight bytes at a time.
+    // Runs of ASCII, 32 then eight bytes at a time.
+    while (i + 32 <= s.size()) {
+      uint64_t w[4];
+      std::memcpy(w, s.data() + i, 32);
+      if (((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080ULL) != 0) {
+        break;
+      }
+      i += 32;
+    }
     while (i + 8 <= s.size()) {
       uint64_t word = 0;
       std::memcpy(&word, s.data() + i, 8);
