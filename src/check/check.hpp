@@ -8,9 +8,11 @@
 // rules.hpp); the engine also computes a placement table: for each workload, the nodes it fits and
 // the first reason each other node is rejected.
 //
-// Speed: nodes are grouped by *shape* (labels except the hostname, taints, unschedulable, GPU
-// count): the fit of a workload is computed once per shape and stored per shape, and the rules
-// aggregate per shape, so a fleet of 10,000 nodes of 5 shapes costs what 5 nodes do. Only
+// Speed: nodes are grouped by *shape* (the labels some workload or RuntimeClass selects on, except
+// the hostname; taints, unschedulable, GPU count): the fit of a workload is computed once per shape
+// and stored per shape, and the rules aggregate per shape, so a fleet of 10,000 nodes of 5 shapes
+// costs what 5 nodes do, and per-node labels nobody selects on (GPU feature discovery's timestamps,
+// zones) do not make every node its own shape. Only
 // workloads that look at node names (spec.nodeName, hostname selectors, matchFields) are fitted
 // per node. Node names are expanded only where output lists them (placement table, JSON).
 

@@ -159,15 +159,54 @@ bool observed_gpu(const kube::Node& n) {
   return c.count && *c.count > 0;
 }
 
-// A node's shape: everything the fit looks at except the node's name and hostname label (labels,
-// taints, unschedulable, GPU count and flag). Nodes are grouped by a hash of it and confirmed
-// equal field by field, so building a shape costs no allocation per node.
-size_t shape_hash(const kube::Node& n, int64_t gpus) {
+// The label keys a fit can look at: nodeSelector keys and required node-affinity keys of every
+// workload, and the nodeSelector keys of every RuntimeClass (admission merges them into the pod).
+// Labels outside this set (GPU feature discovery's timestamps, per-node zones, ...) cannot change
+// any fit, so they do not split shapes. Sorted, unique; views into the manifests.
+std::vector<std::string_view> selectable_label_keys(const kube::Manifests& m) {
+  std::vector<std::string_view> keys;
+  for (const auto& w : m.workloads) {
+    for (const auto& e : w.pod.node_selector) {
+      keys.push_back(e.key);
+    }
+    if (w.pod.node_affinity && w.pod.node_affinity->required) {
+      for (const auto& term : w.pod.node_affinity->required->terms) {
+        for (const auto& r : term.match_expressions) {
+          keys.push_back(r.key);
+        }
+      }
+    }
+  }
+  for (const auto& rc : m.runtime_classes) {
+    for (const auto& e : rc.node_selector) {
+      keys.push_back(e.key);
+    }
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  return keys;
+}
+
+// A node's shape: everything the fit looks at except the node's name and hostname label (the
+// selectable labels, taints, unschedulable, GPU count and flag). Nodes are grouped by a hash of it
+// and confirmed equal field by field, so building a shape costs no allocation per node.
+class ShapeLabels {
+ public:
+  explicit ShapeLabels(std::vector<std::string_view> keys) : m_keys(std::move(keys)) {}
+  bool counts(std::string_view key) const {
+    return key != k_hostname_label && std::binary_search(m_keys.begin(), m_keys.end(), key);
+  }
+
+ private:
+  std::vector<std::string_view> m_keys;
+};
+
+size_t shape_hash(const kube::Node& n, int64_t gpus, const ShapeLabels& labels) {
   size_t h = 0xcbf29ce484222325ULL;
   auto mix = [&h](size_t v) { h = (h ^ v) * 0x100000001b3ULL + (h >> 29); };
   std::hash<std::string_view> hs;
   for (const auto& e : n.labels) {
-    if (e.key != k_hostname_label) {
+    if (labels.counts(e.key)) {
       mix(hs(e.key));
       mix(hs(e.value));
     }
@@ -183,7 +222,7 @@ size_t shape_hash(const kube::Node& n, int64_t gpus) {
   return h;
 }
 
-bool same_shape(const kube::Node& a, int64_t a_gpus, const kube::Node& b, int64_t b_gpus) {
+bool same_shape(const kube::Node& a, int64_t a_gpus, const kube::Node& b, int64_t b_gpus, const ShapeLabels& labels) {
   if (a_gpus != b_gpus || a.unschedulable != b.unschedulable || a.gpu != b.gpu || a.taints.size() != b.taints.size()) {
     return false;
   }
@@ -197,10 +236,10 @@ bool same_shape(const kube::Node& a, int64_t a_gpus, const kube::Node& b, int64_
   auto ia = a.labels.begin();
   auto ib = b.labels.begin();
   for (;;) {
-    while (ia != a.labels.end() && ia->key == k_hostname_label) {
+    while (ia != a.labels.end() && !labels.counts(ia->key)) {
       ++ia;
     }
-    while (ib != b.labels.end() && ib->key == k_hostname_label) {
+    while (ib != b.labels.end() && !labels.counts(ib->key)) {
       ++ib;
     }
     if (ia == a.labels.end() || ib == b.labels.end()) {
@@ -475,6 +514,7 @@ CheckReport run_check_with(const CheckInputs& in, std::vector<kube::Node> observ
   base_opts.time_slicing_replicas = m.gpu_time_slicing_replicas();
 
   // Group nodes by shape.
+  const ShapeLabels shape_labels(selectable_label_keys(m));
   auto fleet = std::make_shared<Fleet>();
   std::vector<int64_t> gpu_counts(nodes.size(), 0);
   std::unordered_multimap<size_t, size_t> shapes_by_hash;  // shape hash -> shape
@@ -485,11 +525,11 @@ CheckReport run_check_with(const CheckInputs& in, std::vector<kube::Node> observ
     const kube::Node& n = nodes[i].node;
     fleet->names.push_back(n.name);
     gpu_counts[i] = kube::node_gpu_count(n, base_opts.time_slicing_replicas).count.value_or(0);
-    const size_t h = shape_hash(n, gpu_counts[i]);
+    const size_t h = shape_hash(n, gpu_counts[i], shape_labels);
     size_t shape = shape_rep.size();
     for (auto [it, end] = shapes_by_hash.equal_range(h); it != end; ++it) {
       const size_t rep = shape_rep[it->second];
-      if (same_shape(n, gpu_counts[i], nodes[rep].node, gpu_counts[rep])) {
+      if (same_shape(n, gpu_counts[i], nodes[rep].node, gpu_counts[rep], shape_labels)) {
         shape = it->second;
         break;
       }

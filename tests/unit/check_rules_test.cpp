@@ -202,7 +202,8 @@ TEST(CheckRules, ShapesAreSharedAcrossIdenticalNodes) {
   in.manifests = &r->manifests;
   in.observed = observed;
   auto rep = check::run_check(in);
-  EXPECT_EQ(rep.node_shapes, 4u);
+  // The observed nodes carry no label anything selects on, no taint and no GPU: cpu1's shape.
+  EXPECT_EQ(rep.node_shapes, 3u);
   EXPECT_EQ(rep.nodes.size(), 53u);
 }
 
@@ -262,4 +263,44 @@ TEST(CheckRules, ObservedNodesReplaceNodesOfTheSameName) {
   EXPECT_EQ(pool_of[long_name], "second");
   EXPECT_EQ(pool_of[long_name + "x"], "third");
   EXPECT_EQ(pool_of["cp1"], "");
+}
+
+// Only labels some workload (or RuntimeClass) selects on split shapes: a per-node label nobody
+// selects on (GPU feature discovery's timestamp) does not, a selected one does, and the fit of every
+// node is what it would be with one shape per node.
+TEST(CheckRules, ShapesIgnoreLabelsNobodySelectsOn) {
+  auto r = run_on("cluster/talconfig.yaml", {"cluster/apps"});
+  auto fleet = [&](bool vary_selected) {
+    std::vector<kube::Node> observed;
+    for (int i = 0; i < 40; ++i) {
+      kube::Node n;
+      n.name = "w" + std::to_string(i);
+      n.source = kube::NodeSource::observed;
+      n.labels.set("kubernetes.io/hostname", n.name);
+      n.labels.set("nvidia.com/gfd.timestamp", std::to_string(1732700000 + i));
+      n.labels.set("example.com/accelerator", vary_selected && i % 2 == 0 ? "nvidia" : "none");
+      observed.push_back(n);
+    }
+    check::CheckInputs in;
+    in.config = &r->cfg;
+    in.manifests = &r->manifests;
+    in.observed = observed;
+    return check::run_check(in);
+  };
+  auto same = fleet(false);
+  EXPECT_EQ(same.node_shapes, 4u);  // cp1, cpu1, gpu1 and the 40 observed nodes
+  auto split = fleet(true);
+  EXPECT_EQ(split.node_shapes, 5u);  // the observed nodes in two: accelerator nvidia or none
+  // The selecting workload fits exactly the nodes labelled nvidia (and whatever declared ones).
+  for (const auto& p : split.placements) {
+    const auto* w = p.object;
+    if (w == nullptr || !w->pod.node_selector.contains("example.com/accelerator")) {
+      continue;
+    }
+    for (int i = 0; i < 40; ++i) {
+      const std::string name = "w" + std::to_string(i);
+      const auto rejected = p.rejected();
+      EXPECT_EQ(rejected.count(name) == 0, i % 2 == 0) << p.workload << " on " << name;
+    }
+  }
 }
