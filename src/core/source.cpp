@@ -48,12 +48,8 @@ std::string SourceLocation::str() const {
 }
 
 struct SourceRegistryImpl {
-  struct Text {
-    FileName name;
-    std::string text;
-  };
-  std::deque<Text> texts;        // deque: references stay valid as we grow
-  std::vector<FileName> names;  // names[id], for Mark::location() (every diagnostic and model location)
+  std::deque<std::string> texts;  // texts[id]; a deque: references stay valid as we grow
+  std::vector<FileName> names;    // names[id], for Mark::location() (every diagnostic and model location)
   std::unordered_map<std::string, int32_t> by_name;
 };
 
@@ -68,8 +64,8 @@ SourceRegistry& SourceRegistry::instance() {
 int32_t SourceRegistry::add(std::string name, std::string text) {
   auto id = static_cast<int32_t>(m_impl->texts.size());
   m_impl->by_name[name] = id;
-  m_impl->texts.push_back({FileName(name), std::move(text)});
-  m_impl->names.push_back(m_impl->texts.back().name);
+  m_impl->names.emplace_back(name);
+  m_impl->texts.push_back(std::move(text));
   return id;
 }
 
@@ -84,7 +80,7 @@ std::string_view SourceRegistry::text(int32_t id) const {
   if (id < 0 || static_cast<size_t>(id) >= m_impl->texts.size()) {
     return {};
   }
-  return m_impl->texts[static_cast<size_t>(id)].text;
+  return m_impl->texts[static_cast<size_t>(id)];
 }
 
 std::string_view SourceRegistry::text_of(std::string_view name) const {

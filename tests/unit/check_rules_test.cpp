@@ -63,6 +63,27 @@ std::unique_ptr<Run> run_on(const std::string& talconfig, std::vector<std::strin
   return r;
 }
 
+// An observed node named `name` with its hostname label and `labels`.
+kube::Node observed_node(const std::string& name, const std::vector<std::pair<std::string, std::string>>& labels = {}) {
+  kube::Node n;
+  n.name = name;
+  n.source = kube::NodeSource::observed;
+  n.labels.set("kubernetes.io/hostname", name);
+  for (const auto& [k, v] : labels) {
+    n.labels.set(k, v);
+  }
+  return n;
+}
+
+// The check of `r`'s talconfig and manifests, with `observed` nodes besides the declared ones.
+check::CheckReport check_with(const Run& r, std::vector<kube::Node> observed) {
+  check::CheckInputs in;
+  in.config = &r.cfg;
+  in.manifests = &r.manifests;
+  in.observed = std::move(observed);
+  return check::run_check(in);
+}
+
 }  // namespace
 
 TEST(CheckRules, HealthyClusterHasNoErrorsAndPlacesTheTrainer) {
@@ -191,17 +212,9 @@ TEST(CheckRules, ShapesAreSharedAcrossIdenticalNodes) {
   EXPECT_EQ(r->report.node_shapes, 3u);
   std::vector<kube::Node> observed;
   for (int i = 0; i < 50; ++i) {
-    kube::Node n;
-    n.name = "w" + std::to_string(i);
-    n.source = kube::NodeSource::observed;
-    n.labels.set("kubernetes.io/hostname", n.name);
-    observed.push_back(n);
+    observed.push_back(observed_node("w" + std::to_string(i)));
   }
-  check::CheckInputs in;
-  in.config = &r->cfg;
-  in.manifests = &r->manifests;
-  in.observed = observed;
-  auto rep = check::run_check(in);
+  auto rep = check_with(*r, observed);
   // The observed nodes carry no label anything selects on, no taint and no GPU: cpu1's shape.
   EXPECT_EQ(rep.node_shapes, 3u);
   EXPECT_EQ(rep.nodes.size(), 53u);
@@ -241,18 +254,9 @@ TEST(CheckRules, ObservedNodesReplaceNodesOfTheSameName) {
   std::vector<kube::Node> observed;
   for (const auto& [name, pool] : std::vector<std::pair<std::string, std::string>>{
            {long_name, "first"}, {"gpu1", "observed"}, {long_name, "second"}, {long_name + "x", "third"}}) {
-    kube::Node n;
-    n.name = name;
-    n.source = kube::NodeSource::observed;
-    n.labels.set("kubernetes.io/hostname", name);
-    n.labels.set("example.com/pool", pool);
-    observed.push_back(n);
+    observed.push_back(observed_node(name, {{"example.com/pool", pool}}));
   }
-  check::CheckInputs in;
-  in.config = &r->cfg;
-  in.manifests = &r->manifests;
-  in.observed = observed;
-  auto rep = check::run_check(in);
+  auto rep = check_with(*r, observed);
   ASSERT_EQ(rep.nodes.size(), 5u);  // cp1, cpu1, gpu1, the long name, the long name + "x"
   std::map<std::string, std::string> pool_of;
   for (const auto& ni : rep.nodes) {
@@ -273,19 +277,11 @@ TEST(CheckRules, ShapesIgnoreLabelsNobodySelectsOn) {
   auto fleet = [&](bool vary_selected) {
     std::vector<kube::Node> observed;
     for (int i = 0; i < 40; ++i) {
-      kube::Node n;
-      n.name = "w" + std::to_string(i);
-      n.source = kube::NodeSource::observed;
-      n.labels.set("kubernetes.io/hostname", n.name);
-      n.labels.set("nvidia.com/gfd.timestamp", std::to_string(1732700000 + i));
-      n.labels.set("example.com/accelerator", vary_selected && i % 2 == 0 ? "nvidia" : "none");
-      observed.push_back(n);
+      observed.push_back(observed_node("w" + std::to_string(i),
+                                       {{"nvidia.com/gfd.timestamp", std::to_string(1732700000 + i)},
+                                        {"example.com/accelerator", vary_selected && i % 2 == 0 ? "nvidia" : "none"}}));
     }
-    check::CheckInputs in;
-    in.config = &r->cfg;
-    in.manifests = &r->manifests;
-    in.observed = observed;
-    return check::run_check(in);
+    return check_with(*r, observed);
   };
   auto same = fleet(false);
   EXPECT_EQ(same.node_shapes, 4u);  // cp1, cpu1, gpu1 and the 40 observed nodes
