@@ -12,9 +12,9 @@
 #include <core/fs.hpp>
 #include <kube/manifest_loader.hpp>
 #include <nvidia/catalog.hpp>
-#include <talos/genconfig.hpp>
+#include <talhelper/genconfig.hpp>
 #include <talos/secrets.hpp>
-#include <talos/talconfig.hpp>
+#include <talhelper/talconfig.hpp>
 #include <yaml/document.hpp>
 #include <yaml/reader.hpp>
 
@@ -98,16 +98,16 @@ int run_plan(Context& ctx, const std::string& dir, const std::string& scratch_ar
 
   // 1. Declare: talhelper semantics (env files, substitution, SOPS, group merge, validation).
   Diagnostics diags;
-  talos::LoadOptions lo;
+  talhelper::LoadOptions lo;
   lo.path = talconfig;
-  auto loaded = talos::load_talconfig(lo, diags);
+  auto loaded = talhelper::load_talconfig(lo, diags);
   if (!loaded) {
     Diagnostics d = diags;
     d.error(loaded.error().rule.empty() ? "talconfig-load" : loaded.error().rule, loaded.error().message,
             loaded.error().location);
     return stop_unreadable(std::move(d));
   }
-  const talos::TalConfig& cfg = *loaded;
+  const talhelper::TalConfig& cfg = *loaded;
   bool declaration_ok = !diags.has_errors();
 
   // 2. Prove: manifests and the check (which also analyses each node's schematic and driver).
@@ -128,16 +128,16 @@ int run_plan(Context& ctx, const std::string& dir, const std::string& scratch_ar
   // 3. Configure: machine configs into a scratch folder, with the cluster's secrets bundle when
   // there is one, else a throwaway bundle (nothing is written next to the user's files).
   std::string scratch = scratch_arg.empty() ? make_scratch_dir() : scratch_arg;
-  std::optional<talos::GenconfigResult> generated;
+  std::optional<talhelper::GenconfigResult> generated;
   bool throwaway_secrets = !talos::find_secrets_file(cfg.dir).has_value();
   if (declaration_ok) {
     Diagnostics gen_diags;
-    auto secrets = talos::load_cluster_secrets(cfg, "", gen_diags);
+    auto secrets = talhelper::load_cluster_secrets(cfg, "", gen_diags);
     if (secrets) {
-      talos::GenconfigOptions go;
+      talhelper::GenconfigOptions go;
       go.out_dir = scratch;
       go.gitignore = false;
-      auto result = talos::generate_cluster(cfg, *secrets, go, gen_diags);
+      auto result = talhelper::generate_cluster(cfg, *secrets, go, gen_diags);
       if (result) {
         generated = std::move(*result);
       } else {
@@ -177,7 +177,7 @@ int run_plan(Context& ctx, const std::string& dir, const std::string& scratch_ar
       checked_nodes[n.declared->hostname] = &n;
     }
   }
-  std::map<std::string, const talos::NodeSummary*> summaries;
+  std::map<std::string, const talhelper::NodeSummary*> summaries;
   if (generated) {
     for (const auto& s : generated->nodes) {
       summaries[s.hostname] = &s;

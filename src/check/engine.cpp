@@ -17,7 +17,7 @@
 #include <kube/scheduling.hpp>
 #include <nvidia/cuda.hpp>
 #include <nvidia/image_ref.hpp>
-#include <talos/schematic.hpp>
+#include <imagefactory/schematic.hpp>
 #include <yaml/document.hpp>
 
 namespace talgpu::check {
@@ -39,13 +39,13 @@ struct PatchFacts {
   SourceLocation install_image_location;
 };
 
-SourceLocation patch_location(const talos::Patch& p, const yaml::Node& n) {
+SourceLocation patch_location(const talhelper::Patch& p, const yaml::Node& n) {
   // @file patches were parsed under their own name, so node marks are exact; inline patches
   // point at their declaration in talconfig.yaml.
   return p.file.empty() ? p.location : n.location();
 }
 
-void facts_from_machine(const yaml::Node& machine, const talos::Patch& p, PatchFacts& out) {
+void facts_from_machine(const yaml::Node& machine, const talhelper::Patch& p, PatchFacts& out) {
   if (!machine.is_mapping()) {
     return;
   }
@@ -69,7 +69,7 @@ void facts_from_machine(const yaml::Node& machine, const talos::Patch& p, PatchF
 }
 
 // JSON 6902 operations ("op", "path", "value") on the same fields.
-void facts_from_json_patch(const yaml::Node& ops, const talos::Patch& p, PatchFacts& out) {
+void facts_from_json_patch(const yaml::Node& ops, const talhelper::Patch& p, PatchFacts& out) {
   for (const auto& op : ops.items()) {
     if (!op.is_mapping()) {
       continue;
@@ -105,9 +105,9 @@ void facts_from_json_patch(const yaml::Node& ops, const talos::Patch& p, PatchFa
   }
 }
 
-PatchFacts patch_facts(const talos::TalConfig& cfg, const talos::Node& node) {
+PatchFacts patch_facts(const talhelper::TalConfig& cfg, const talhelper::Node& node) {
   PatchFacts out;
-  auto visit = [&](const talos::Patch& p) {
+  auto visit = [&](const talhelper::Patch& p) {
     std::string name = p.file.empty() ? fmt::format("{}#patch", p.location.str()) : p.file;
     auto docs = yaml::parse(p.text, name);
     if (!docs) {
@@ -136,7 +136,7 @@ PatchFacts patch_facts(const talos::TalConfig& cfg, const talos::Node& node) {
 // ---------------------------------------------------------------------------------------------
 // The fleet.
 
-kube::Taint parse_declared_taint(const talos::KeyValue& kv) {
+kube::Taint parse_declared_taint(const talhelper::KeyValue& kv) {
   // Talos node_taint_spec.go: "value:Effect" or just "Effect".
   kube::Taint t;
   t.key = kv.key;
@@ -402,7 +402,7 @@ std::string workload_id(const kube::Workload& w) {
   return id;
 }
 
-std::vector<NodeInfo> build_nodes(const talos::TalConfig* cfg, std::vector<kube::Node> observed, bool analyze,
+std::vector<NodeInfo> build_nodes(const talhelper::TalConfig* cfg, std::vector<kube::Node> observed, bool analyze,
                                   Diagnostics& diags) {
   std::vector<NodeInfo> out;
   out.reserve((cfg != nullptr ? cfg->nodes.size() : 0) + observed.size());
@@ -962,7 +962,7 @@ CheckReport run_check_with(const CheckInputs& in, std::vector<kube::Node> observ
       if (ni.declared == nullptr) {
         continue;
       }
-      const talos::Node& dn = *ni.declared;
+      const talhelper::Node& dn = *ni.declared;
       PatchFacts pf = patch_facts(*in.config, dn);
       if (!dn.control_plane) {
         for (const auto& [key, loc] : pf.node_taints) {
@@ -1043,8 +1043,8 @@ CheckReport run_check_with(const CheckInputs& in, std::vector<kube::Node> observ
         std::string declared_id;
         if (dn.schematic) {
           Diagnostics ignore;
-          if (auto s = talos::read_schematic(*dn.schematic, ignore)) {
-            declared_id = talos::schematic_id(*s);
+          if (auto s = imagefactory::read_schematic(*dn.schematic, ignore)) {
+            declared_id = imagefactory::schematic_id(*s);
           }
         }
         if (plain_installer(dn.talos_image_url) || (id && !declared_id.empty() && *id != declared_id)) {

@@ -25,13 +25,13 @@
 #include <core/diagnostic.hpp>
 #include <core/error.hpp>
 #include <talos/secrets.hpp>
-#include <talos/talconfig.hpp>
+#include <talhelper/talconfig.hpp>
 #include <yaml/node.hpp>
 
 #include <string>
 #include <vector>
 
-namespace talgpu::talos {
+namespace talgpu::talhelper {
 
 struct GenconfigOptions {
   std::string out_dir = "./clusterconfig";
@@ -65,7 +65,7 @@ struct GenconfigResult {
 };
 
 // The documents of one node's config (no I/O besides @file patches already read by the loader).
-Result<std::vector<yaml::Node>> node_config(const TalConfig& cfg, const Node& node, const SecretsBundle& secrets,
+Result<std::vector<yaml::Node>> node_config(const TalConfig& cfg, const Node& node, const talos::SecretsBundle& secrets,
                                             const GenconfigOptions& opts, Diagnostics& diags,
                                             NodeSummary* summary = nullptr);
 
@@ -79,19 +79,19 @@ std::string encode_node_config(const std::vector<yaml::Node>& docs);
 
 // Generates every selected node into `opts.out_dir` (folder 0700, files 0600), plus talosconfig
 // and .gitignore; or, with dry_run, only computes the diff. Problems in the inputs go to `diags`.
-Result<GenconfigResult> generate_cluster(const TalConfig& cfg, const SecretsBundle& secrets,
+Result<GenconfigResult> generate_cluster(const TalConfig& cfg, const talos::SecretsBundle& secrets,
                                          const GenconfigOptions& opts, Diagnostics& diags);
 
 // The talosconfig for the cluster: context = cluster name, endpoints = control plane IPs, nodes =
 // all IPs, an os:admin client certificate signed by the OS CA. `existing` is the current file's
 // text: when it already holds a certificate from this CA valid for 30 more days, that
 // certificate is kept, so reruns produce identical bytes.
-Result<std::string> talosconfig_yaml(const TalConfig& cfg, const SecretsBundle& secrets, const std::string& existing,
+Result<std::string> talosconfig_yaml(const TalConfig& cfg, const talos::SecretsBundle& secrets, const std::string& existing,
                                      bool nodes_section = true);
 
 // The same for any context: `talosctl gen config` uses it with the endpoint host.
 Result<std::string> talosconfig_for(const std::string& context, const std::vector<std::string>& endpoints,
-                                    const std::vector<std::string>& nodes, const SecretsBundle& secrets,
+                                    const std::vector<std::string>& nodes, const talos::SecretsBundle& secrets,
                                     const std::string& existing);
 
 // A unified diff (3 lines of context) of two texts, "" when equal.
@@ -101,6 +101,6 @@ std::string unified_diff(const std::string& old_text, const std::string& new_tex
 // The secrets for a cluster folder: `-s FILE` or the last existing talsecret*.yaml next to the
 // talconfig (SOPS-decrypted). When none exists: a freshly generated bundle and a warning
 // (`secrets-generated`), as talhelper does.
-Result<SecretsBundle> load_cluster_secrets(const TalConfig& cfg, const std::string& explicit_path, Diagnostics& diags);
+Result<talos::SecretsBundle> load_cluster_secrets(const TalConfig& cfg, const std::string& explicit_path, Diagnostics& diags);
 
-}  // namespace talgpu::talos
+}  // namespace talgpu::talhelper

@@ -23,7 +23,7 @@
 
 #include <core/error.hpp>
 
-namespace talgpu::talos {
+namespace talgpu::talhelper {
 
 enum class SopsFormat { yaml, json, dotenv };
 
@@ -44,4 +44,4 @@ SopsFormat sops_format_for_path(std::string_view path);
 // Reads `path`; when it is SOPS-encrypted, returns the decrypted text, else the text as-is.
 Result<std::string> read_maybe_sops(const std::string& path);
 
-}  // namespace talgpu::talos
+}  // namespace talgpu::talhelper

@@ -1,4 +1,4 @@
-#include <talos/schematic.hpp>
+#include <imagefactory/schematic.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -16,7 +16,7 @@
 #include <yaml/json.hpp>
 #include <yaml/reader.hpp>
 
-namespace talgpu::talos {
+namespace talgpu::imagefactory {
 
 namespace {
 
@@ -610,4 +610,4 @@ bool looks_like_schematic_id(std::string_view s) {
          });
 }
 
-}  // namespace talgpu::talos
+}  // namespace talgpu::imagefactory

@@ -1,4 +1,4 @@
-#include <talos/image_factory.hpp>
+#include <imagefactory/image_factory.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -9,7 +9,7 @@
 
 #include <core/strings.hpp>
 
-namespace talgpu::talos {
+namespace talgpu::imagefactory {
 
 namespace {
 
@@ -450,27 +450,4 @@ Result<std::string> image_url(const ImageFactory& f, const MachineSpec& spec, st
   return render_go_template(tmpl, data, "imageFactory.ISOURLTmpl");
 }
 
-Result<Schematic> node_schematic(const Node& node) {
-  if (!node.schematic) {
-    return Schematic{};
-  }
-  return parse_schematic(*node.schematic);
-}
-
-Result<Schematic> node_image_schematic(const Node& node) {
-  if (node.image_schematic) {
-    return parse_schematic(*node.image_schematic);
-  }
-  return node_schematic(node);
-}
-
-Result<std::string> installer_image(const TalConfig& cfg, const Node& node) {
-  std::string tag = talos_tag(cfg.talos_version);
-  if (!node.talos_image_url.empty()) {
-    return node.talos_image_url + ":" + tag;
-  }
-  TRY_ASSIGN(Schematic s, node_schematic(node));
-  return installer_url(cfg.image_factory, node.machine_spec, schematic_id(s), tag);
-}
-
-}  // namespace talgpu::talos
+}  // namespace talgpu::imagefactory

@@ -1,4 +1,4 @@
-#include <talos/envsubst.hpp>
+#include <talhelper/envsubst.hpp>
 
 #include <cctype>
 #include <cstdlib>
@@ -7,7 +7,7 @@
 
 #include <core/strings.hpp>
 
-namespace talgpu::talos {
+namespace talgpu::talhelper {
 
 std::optional<std::string> EnvVars::get(std::string_view name) const {
   auto it = values.find(std::string(name));
@@ -412,4 +412,4 @@ Result<std::string> envsubst_string(std::string_view text, const EnvVars& env) {
   return out;
 }
 
-}  // namespace talgpu::talos
+}  // namespace talgpu::talhelper

@@ -5,14 +5,14 @@
 // or the Image Factory URL of its schematic) so system extensions survive the upgrade.
 
 #include <core/error.hpp>
-#include <talos/talconfig.hpp>
+#include <talhelper/talconfig.hpp>
 
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace talgpu::talos {
+namespace talgpu::talhelper {
 
 enum class TalosctlCommand { apply, upgrade, upgrade_k8s, bootstrap, kubeconfig, reset, health };
 
@@ -25,4 +25,4 @@ const std::vector<std::string>& talosctl_command_names();
 Result<std::vector<std::string>> talosctl_commands(const TalConfig& cfg, TalosctlCommand cmd, const std::string& out_dir,
                                                    const std::string& node, const std::vector<std::string>& extra_flags);
 
-}  // namespace talgpu::talos
+}  // namespace talgpu::talhelper

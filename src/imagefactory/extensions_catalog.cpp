@@ -1,8 +1,8 @@
-#include <talos/extensions_catalog.hpp>
+#include <imagefactory/extensions_catalog.hpp>
 
 #include <core/version.hpp>
 
-namespace talgpu::talos {
+namespace talgpu::imagefactory {
 
 using namespace catalog_data;
 
@@ -77,4 +77,4 @@ std::vector<CatalogOverlay> catalog_overlays(std::string_view version) {
   return out;
 }
 
-}  // namespace talgpu::talos
+}  // namespace talgpu::imagefactory

@@ -19,7 +19,7 @@
 #include <core/diagnostic.hpp>
 #include <core/error.hpp>
 
-namespace talgpu::talos {
+namespace talgpu::talhelper {
 
 // Variables from env files, with the process environment as fallback.
 struct EnvVars {
@@ -49,4 +49,4 @@ std::string envsubst(std::string_view text, const EnvVars& env, const std::strin
 // Convenience for callers without a file: the first problem becomes the error.
 Result<std::string> envsubst_string(std::string_view text, const EnvVars& env);
 
-}  // namespace talgpu::talos
+}  // namespace talgpu::talhelper

@@ -2,8 +2,8 @@
 // talhelper. Field placement follows talhelper pkg/talos/nodeconfig.go and multidocs.go; the
 // talosconfig shape follows talos pkg/machinery/client/config (context/contexts).
 
-#include <talos/genconfig.hpp>
-#include <talos/gotemplate.hpp>
+#include <talhelper/genconfig.hpp>
+#include <talhelper/gotemplate.hpp>
 
 #include <algorithm>
 #include <ctime>
@@ -13,17 +13,35 @@
 
 #include <core/fs.hpp>
 #include <core/strings.hpp>
-#include <talos/image_factory.hpp>
+#include <imagefactory/image_factory.hpp>
+#include <talhelper/node_image.hpp>
 #include <talos/machineconfig.hpp>
 #include <talos/networkconfig.hpp>
 #include <talos/patch.hpp>
 #include <talos/pki.hpp>
-#include <talos/schematic.hpp>
-#include <talos/sops.hpp>
+#include <imagefactory/schematic.hpp>
+#include <talhelper/sops.hpp>
 #include <yaml/document.hpp>
 #include <yaml/emit.hpp>
 
-namespace talgpu::talos {
+namespace talgpu::talhelper {
+
+using talos::ConfigPatch;
+using talos::Contract;
+using talos::GenOptions;
+using talos::MachineType;
+using talos::NetworkTranslation;
+using talos::SecretsBundle;
+using talos::apply_patch;
+using talos::canonicalize;
+using talos::find_secrets_file;
+using talos::generate_config;
+using talos::generate_secrets;
+using talos::parse_patch;
+using talos::parse_secrets;
+namespace pki = talos::pki;
+using talos::translate_network_interfaces;
+using imagefactory::talos_tag;
 
 using YNode = yaml::Node;
 
@@ -709,4 +727,4 @@ Result<GenconfigResult> generate_cluster(const TalConfig& cfg, const SecretsBund
   return result;
 }
 
-}  // namespace talgpu::talos
+}  // namespace talgpu::talhelper

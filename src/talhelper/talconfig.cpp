@@ -7,7 +7,7 @@
 // silently), and every problem is collected instead of stopping at the first. Comment stripping
 // keeps line numbers, so a diagnostic points at the line the user wrote even after substitution.
 
-#include <talos/talconfig.hpp>
+#include <talhelper/talconfig.hpp>
 
 #include <algorithm>
 #include <filesystem>
@@ -16,13 +16,13 @@
 
 #include <core/fs.hpp>
 #include <core/strings.hpp>
-#include <talos/envsubst.hpp>
-#include <talos/sops.hpp>
-#include <talos/talconfig_validate.hpp>
+#include <talhelper/envsubst.hpp>
+#include <talhelper/sops.hpp>
+#include <talhelper/talconfig_validate.hpp>
 #include <yaml/document.hpp>
 #include <yaml/reader.hpp>
 
-namespace talgpu::talos {
+namespace talgpu::talhelper {
 
 // talhelper pkg/config/defaults.go (renovate-bumped; value at the pinned commit 39b69792).
 const char* const k_latest_talos_version = "v1.13.9";
@@ -546,4 +546,4 @@ Result<TalConfig> load_talconfig(const LoadOptions& opts, Diagnostics& diags) {
   return cfg;
 }
 
-}  // namespace talgpu::talos
+}  // namespace talgpu::talhelper

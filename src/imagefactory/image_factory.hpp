@@ -15,10 +15,10 @@
 #include <variant>
 
 #include <core/error.hpp>
-#include <talos/schematic.hpp>
-#include <talos/talconfig.hpp>
+#include <imagefactory/schematic.hpp>
+#include <imagefactory/settings.hpp>
 
-namespace talgpu::talos {
+namespace talgpu::imagefactory {
 
 using TemplateValue = std::variant<std::string, bool>;
 using TemplateData = std::map<std::string, TemplateValue, std::less<>>;
@@ -52,13 +52,4 @@ Result<std::string> image_suffix(const MachineSpec& spec);
 Result<std::string> image_url(const ImageFactory& f, const MachineSpec& spec, std::string_view schematic_id,
                               std::string_view version);
 
-// The node's schematic (parsed strictly), or the empty schematic when it has none.
-Result<Schematic> node_schematic(const Node& node);
-// The node's `imageSchematic`, else its `schematic`, else the empty one (genurl image).
-Result<Schematic> node_image_schematic(const Node& node);
-
-// The exact reference for machine.install.image, offline: `talosImageURL:<tag>` when set, else
-// the installer template over the node's schematic ID (the empty schematic when it has none).
-Result<std::string> installer_image(const TalConfig& cfg, const Node& node);
-
-}  // namespace talgpu::talos
+}  // namespace talgpu::imagefactory

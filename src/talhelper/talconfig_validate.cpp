@@ -1,4 +1,4 @@
-#include <talos/talconfig_validate.hpp>
+#include <talhelper/talconfig_validate.hpp>
 
 #include <arpa/inet.h>
 #include <charconv>
@@ -10,9 +10,14 @@
 
 #include <core/fs.hpp>
 #include <core/strings.hpp>
-#include <talos/extensions_catalog.hpp>
+#include <imagefactory/extensions_catalog.hpp>
 
-namespace talgpu::talos {
+namespace talgpu::talhelper {
+
+using imagefactory::catalog_extensions;
+using imagefactory::catalog_has_version;
+using imagefactory::catalog_nearest_version;
+using imagefactory::catalog_overlays;
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks.
@@ -538,4 +543,4 @@ void validate_talconfig(const TalConfig& cfg, Diagnostics& diags) {
   }
 }
 
-}  // namespace talgpu::talos
+}  // namespace talgpu::talhelper

@@ -15,9 +15,10 @@
 #include <core/diagnostic.hpp>
 #include <core/error.hpp>
 #include <core/version.hpp>
+#include <imagefactory/settings.hpp>
 #include <yaml/node.hpp>
 
-namespace talgpu::talos {
+namespace talgpu::talhelper {
 
 struct KeyValue {
   std::string key;
@@ -38,26 +39,12 @@ struct Patch {
   SourceLocation location;  // where the patch is declared in talconfig.yaml
 };
 
-struct MachineSpec {
-  std::string mode = "metal";
-  std::string arch = "amd64";
-  bool secureboot = false;
-  bool use_uki = false;
-  std::string boot_method = "iso";
-  std::string image_suffix;
-  bool declared = false;  // present in the file (for the group merge)
+// talhelper's machineSpec: the Image Factory's machine description plus whether the file set it
+// (the group merge takes the node's only when declared).
+struct MachineSpec : imagefactory::MachineSpec {
+  bool declared = false;
 };
-
-// talhelper `ImageFactory` settings with its defaults.
-struct ImageFactory {
-  std::string registry_url = "factory.talos.dev";
-  std::string schematic_endpoint = "/schematics";
-  std::string protocol = "https";
-  std::string installer_url_tmpl =
-      "{{.RegistryURL}}/{{.Mode}}-installer{{if .Secureboot}}-secureboot{{end}}/{{.ID}}:{{.Version}}";
-  std::string iso_url_tmpl =
-      "{{.Protocol}}://{{.RegistryURL}}/image/{{.ID}}/{{.Version}}/{{.Mode}}-{{.Arch}}{{if .Secureboot}}-secureboot{{end}}{{if and .Secureboot .UseUKI}}-uki.efi{{else}}.iso{{end}}";
-};
+using imagefactory::ImageFactory;
 
 // Fields allowed both in `controlPlane:` / `worker:` and on a node (talhelper `NodeConfigs`).
 struct NodeConfigs {
@@ -162,4 +149,4 @@ void merge_node_configs(Node& node, const NodeConfigs& group);
 // an error only when the file cannot be read or parsed at all.
 Result<TalConfig> load_talconfig(const LoadOptions& opts, Diagnostics& diags);
 
-}  // namespace talgpu::talos
+}  // namespace talgpu::talhelper

@@ -1,4 +1,4 @@
-#include <talos/sops.hpp>
+#include <talhelper/sops.hpp>
 
 #include <cerrno>
 #include <charconv>
@@ -24,7 +24,7 @@
 
 extern char** environ;
 
-namespace talgpu::talos {
+namespace talgpu::talhelper {
 
 namespace {
 
@@ -683,4 +683,4 @@ Result<std::string> read_maybe_sops(const std::string& path) {
   return sops_decrypt(text, path, sops_format_for_path(path));
 }
 
-}  // namespace talgpu::talos
+}  // namespace talgpu::talhelper

@@ -10,10 +10,10 @@
 
 #include <core/error.hpp>
 #include <core/http.hpp>
-#include <talos/schematic.hpp>
-#include <talos/talconfig.hpp>
+#include <imagefactory/schematic.hpp>
+#include <imagefactory/settings.hpp>
 
-namespace talgpu::talos {
+namespace talgpu::imagefactory {
 
 class FactoryClient {
  public:
@@ -35,4 +35,4 @@ class FactoryClient {
   std::string m_url;
 };
 
-}  // namespace talgpu::talos
+}  // namespace talgpu::imagefactory

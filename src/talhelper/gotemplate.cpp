@@ -10,7 +10,7 @@
 //  - the printed value of each action is HTML-escaped (html/template's htmlEscaper); literal text
 //    between actions is copied unchanged.
 
-#include <talos/gotemplate.hpp>
+#include <talhelper/gotemplate.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -20,7 +20,7 @@
 
 #include <fmt/format.h>
 
-namespace talgpu::talos {
+namespace talgpu::talhelper {
 
 bool is_go_template(std::string_view text) {
   return text.find("{{") != std::string_view::npos || text.find("}}") != std::string_view::npos;
@@ -569,4 +569,4 @@ Result<std::string> render_text_template(std::string_view text, const FieldFlat&
   return render(text, nullptr, &fields);
 }
 
-}  // namespace talgpu::talos
+}  // namespace talgpu::talhelper

@@ -1,12 +1,12 @@
-#include <talos/factory_client.hpp>
+#include <imagefactory/factory_client.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <core/strings.hpp>
-#include <talos/image_factory.hpp>
+#include <imagefactory/image_factory.hpp>
 
-namespace talgpu::talos {
+namespace talgpu::imagefactory {
 
 namespace {
 
@@ -76,4 +76,4 @@ Result<Schematic> FactoryClient::fetch(std::string_view id) {
   return std::move(*parsed);
 }
 
-}  // namespace talgpu::talos
+}  // namespace talgpu::imagefactory

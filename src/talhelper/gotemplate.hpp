@@ -22,7 +22,7 @@
 #include <utility>
 #include <vector>
 
-namespace talgpu::talos {
+namespace talgpu::talhelper {
 
 // talhelper's IsStringATemplate: the value contains "{{" or "}}".
 bool is_go_template(std::string_view text);
@@ -37,4 +37,4 @@ Result<std::string> render_go_template(std::string_view text, const yaml::Node& 
 Result<std::string> render_text_template(std::string_view text,
                                          const std::vector<std::pair<std::string, std::string>>& fields);
 
-}  // namespace talgpu::talos
+}  // namespace talgpu::talhelper

@@ -17,9 +17,9 @@
 
 #include <core/diagnostic.hpp>
 #include <core/version.hpp>
-#include <talos/talconfig.hpp>
+#include <talhelper/talconfig.hpp>
 
-namespace talgpu::talos {
+namespace talgpu::talhelper {
 
 void validate_talconfig(const TalConfig& cfg, Diagnostics& diags);
 
@@ -44,4 +44,4 @@ std::string validate_label_key(std::string_view key);       // Kubernetes qualif
 std::string validate_label_value(std::string_view value);   // "" = ok
 std::string validate_taint(std::string_view key, std::string_view value);  // "" = ok
 
-}  // namespace talgpu::talos
+}  // namespace talgpu::talhelper

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace talgpu::talos {
+namespace talgpu::imagefactory {
 
 struct CatalogOverlay {
   std::string image;  // "siderolabs/sbc-raspberrypi"
@@ -45,4 +45,4 @@ extern const VersionRow k_versions[];
 extern const size_t k_version_count;
 }  // namespace catalog_data
 
-}  // namespace talgpu::talos
+}  // namespace talgpu::imagefactory

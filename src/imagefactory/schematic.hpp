@@ -28,7 +28,7 @@
 #include <core/error.hpp>
 #include <yaml/node.hpp>
 
-namespace talgpu::talos {
+namespace talgpu::imagefactory {
 
 // ID of `customization: {}`, what talhelper uses for nodes without a schematic.
 inline constexpr std::string_view k_empty_schematic_id =
@@ -97,4 +97,4 @@ std::string sha256_hex(std::string_view data);
 // True for 64 lowercase hex characters.
 bool looks_like_schematic_id(std::string_view s);
 
-}  // namespace talgpu::talos
+}  // namespace talgpu::imagefactory

@@ -1,13 +1,14 @@
 // talhelper's gencommand output, line for line (pkg/generate/command.go). Node IPs are the
 // comma-separated `ipAddress` list; selection by IP matches any of them and keeps the IP given.
 
-#include <talos/talosctl_commands.hpp>
+#include <talhelper/talosctl_commands.hpp>
 
 #include <core/strings.hpp>
-#include <talos/genconfig.hpp>
-#include <talos/image_factory.hpp>
+#include <talhelper/genconfig.hpp>
+#include <imagefactory/image_factory.hpp>
+#include <talhelper/node_image.hpp>
 
-namespace talgpu::talos {
+namespace talgpu::talhelper {
 
 namespace {
 
@@ -175,4 +176,4 @@ Result<std::vector<std::string>> talosctl_commands(const TalConfig& cfg, Talosct
   return fail(not_found(node));
 }
 
-}  // namespace talgpu::talos
+}  // namespace talgpu::talhelper
