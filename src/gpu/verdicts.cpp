@@ -94,7 +94,7 @@ void judge_link(GpuReport& g, bool quick) {
                     gen, w, gen_max));
     return;
   }
-  std::string note = quick ? " (generation not judged at idle)" : "";
+  std::string note = quick ? "; generation not judged at idle" : "";
   add(g, "pcie-link", Verdict::pass, fmt::format("{} x{} {} (max {} x{}){}", gen, w, when, gen_max, wmax, note));
 }
 
@@ -231,8 +231,18 @@ void judge_cuda(GpuReport& g, const std::optional<Error>& cuda_error) {
     return;
   }
   CudaMeasure& m = *g.cuda;
-  // Checks whose measurement exists are judged; the rest fail with the error that stopped the run.
-  std::string stop = m.error ? fmt::format("not run: {} step failed: {}", m.failed_step, m.error->message) : "not run";
+  // Checks whose measurement exists are judged; the first one without fails with the error that
+  // stopped the run, the later ones point back at it.
+  bool told = false;
+  auto stop_reason = [&]() {
+    if (!m.error) {
+      return std::string("not run");
+    }
+    std::string s = told ? fmt::format("not run: the {} step failed", m.failed_step)
+                         : fmt::format("{} step failed: {}", m.failed_step, m.error->message);
+    told = true;
+    return s;
+  };
   if (m.vecadd_mismatches) {
     if (*m.vecadd_mismatches == 0) {
       add(g, "vector-add", Verdict::pass, fmt::format("{} elements verified", *m.vecadd_elements));
@@ -242,14 +252,14 @@ void judge_cuda(GpuReport& g, const std::optional<Error>& cuda_error) {
                       m.vecadd_first_mismatch));
     }
   } else {
-    add(g, "vector-add", Verdict::fail, stop);
+    add(g, "vector-add", Verdict::fail, stop_reason());
   }
   if (m.copies_intact) {
     add(g, "copy-integrity", *m.copies_intact ? Verdict::pass : Verdict::fail,
         *m.copies_intact ? fmt::format("{} bytes host -> device -> device -> host unchanged", m.h2d->bytes)
                          : fmt::format("round trip changed data: {}", m.copies_first_mismatch));
   } else {
-    add(g, "copy-integrity", Verdict::fail, stop);
+    add(g, "copy-integrity", Verdict::fail, stop_reason());
   }
   std::optional<double> mem_ref = g.card ? std::optional<double>(g.card->memory_gbps) : std::nullopt;
   std::string mem_name = g.card ? fmt::format("published ({})", g.card->source) : "no published figure for this card";
@@ -257,17 +267,17 @@ void judge_cuda(GpuReport& g, const std::optional<Error>& cuda_error) {
   if (m.d2d) {
     judge_bandwidth(g, "d2d-bandwidth", *m.d2d, mem_ref, mem_name, k_memory_pass, k_memory_warn);
   } else {
-    add(g, "d2d-bandwidth", Verdict::fail, stop);
+    add(g, "d2d-bandwidth", Verdict::fail, stop_reason());
   }
   if (m.h2d) {
     judge_bandwidth(g, "h2d-bandwidth", *m.h2d, g.pcie_limit_gbps, link_name, k_pcie_pass, k_pcie_warn);
   } else {
-    add(g, "h2d-bandwidth", Verdict::fail, stop);
+    add(g, "h2d-bandwidth", Verdict::fail, stop_reason());
   }
   if (m.d2h) {
     judge_bandwidth(g, "d2h-bandwidth", *m.d2h, g.pcie_limit_gbps, link_name, k_pcie_pass, k_pcie_warn);
   } else {
-    add(g, "d2h-bandwidth", Verdict::fail, stop);
+    add(g, "d2h-bandwidth", Verdict::fail, stop_reason());
   }
 }
 
