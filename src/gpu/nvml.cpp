@@ -420,7 +420,7 @@ NvmlGpu DlNvml::gpu(unsigned index) {
     ReadStatus fam = nvml_status_family(rc);
     g.lost = true;
     g.lost_reason = fam == ReadStatus::lost ? describe(rc) : fmt::format("no handle: {}", describe(rc));
-    g.name = {std::nullopt, ReadStatus::lost, g.lost_reason};
+    g.name = g.uuid = g.pci_bus_id = {std::nullopt, ReadStatus::lost, g.lost_reason};
     return g;
   }
   m_handles[index] = d;

@@ -155,6 +155,7 @@ Result<ProbeReport> run_probe(const ProbeOptions& opts) {
     ProbeReport r;
     r.quick = opts.quick;
     r.nvml_library = opts.nvml_library;
+    r.cuda_library = opts.quick ? "" : opts.cuda_library;
     r.error = nvml.error();
     summarise(r);
     return r;

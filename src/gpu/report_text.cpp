@@ -27,6 +27,9 @@ std::string clean(std::string_view s) {
 template <typename T>
 std::string show(const Reading<T>& r, std::string_view unit = "") {
   if (!r.ok()) {
+    if (r.status == ReadStatus::lost) {
+      return "?";  // the GPU's own line says it is lost
+    }
     return r.status == ReadStatus::unsupported ? "n/a" : fmt::format("? ({})", r.why);
   }
   return fmt::format("{}{}", *r.value, unit);

@@ -116,11 +116,12 @@ void judge_ecc(GpuReport& g) {
   uint64_t corr = n.ecc_volatile_corrected.value.value_or(0);
   if (vol > 0) {
     add(g, "ecc", Verdict::fail,
-        fmt::format("{} uncorrected ECC errors since the driver loaded: drain the node and reset the GPU", vol));
+        fmt::format("{} uncorrected ECC error{} since the driver loaded: drain the node and reset the GPU", vol,
+                    vol == 1 ? "" : "s"));
   } else if (agg > 0) {
-    add(g, "ecc", Verdict::warn, fmt::format("{} uncorrected ECC errors over the card's life (none since the driver "
-                                             "loaded)",
-                                             agg));
+    add(g, "ecc", Verdict::warn,
+        fmt::format("{} uncorrected ECC error{} over the card's life (none since the driver loaded)", agg,
+                    agg == 1 ? "" : "s"));
   } else if (!n.ecc_volatile_uncorrected.ok()) {
     add(g, "ecc", Verdict::unrated, fmt::format("ECC on; error counts: {}", why_not(n.ecc_volatile_uncorrected)));
   } else {

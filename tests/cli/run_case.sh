@@ -6,7 +6,7 @@
 #   expected_rc      expected exit code (default 0)
 # Paths in the outputs are relative to the project root, where the case runs.
 set -uo pipefail
-bin=$1
+bin=$(realpath "$1")
 case_dir=$2
 cmd=$(cat "$case_dir/cmd")
 expected_rc=0
