@@ -11,8 +11,9 @@ set -uo pipefail
 DIR=${DIR:-.devrun}
 OUT=${OUT:-/tmp/probe-out}
 mkdir -p "$OUT"
-export LD_LIBRARY_PATH="$DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-T="$DIR/talgpu"
+# Only talgpu gets the copied libraries; PyTorch keeps the machine's own.
+tg() { LD_LIBRARY_PATH="$DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$DIR/talgpu" "$@"; }
+T=tg
 PY=${PY:-/opt/torch/.venv/bin/python}
 now() { date +%s.%N; }
 timed() {  # timed NAME CMD...: stdout to $OUT/NAME.out, seconds appended to $OUT/times.txt
@@ -31,21 +32,21 @@ if [ -x /usr/local/cuda/bin/ptxas ]; then
   done
 fi
 $PY "$DIR/probe_torch.py" >"$OUT/torch-before.json" 2>"$OUT/torch-before.err"
-for i in 1 2 3; do timed "probe-$i" "$T" probe; done
-timed probe-json "$T" -o json probe
-for i in 1 2 3 4 5; do timed "quick-$i" "$T" probe --quick; done
-timed quick-json "$T" -o json probe --quick
+for i in 1 2 3; do timed "probe-$i" $T probe; done
+timed probe-json $T -o json probe
+for i in 1 2 3 4 5; do timed "quick-$i" $T probe --quick; done
+timed quick-json $T -o json probe --quick
 $PY "$DIR/probe_torch.py" >"$OUT/torch-after.json" 2>"$OUT/torch-after.err"
 $PY "$DIR/probe_compare_smi.py" "$OUT/probe-json.out" "$OUT/nvidia-smi-q.txt" >"$OUT/compare.txt" 2>&1
 echo "compare rc=$?" | tee -a "$OUT/times.txt"
 # Failure paths on the real machine: a library that is not there, a --gpu that names nothing.
-TALGPU_CUDA_LIBRARY=/nonexistent/libcuda.so.1 "$T" probe >"$OUT/no-cuda.out" 2>&1; echo "no-cuda rc=$?" >>"$OUT/times.txt"
-"$T" probe --gpu 7 >"$OUT/bad-gpu.out" 2>&1; echo "bad-gpu rc=$?" >>"$OUT/times.txt"
+TALGPU_CUDA_LIBRARY=/nonexistent/libcuda.so.1 $T probe >"$OUT/no-cuda.out" 2>&1; echo "no-cuda rc=$?" >>"$OUT/times.txt"
+$T probe --gpu 7 >"$OUT/bad-gpu.out" 2>&1; echo "bad-gpu rc=$?" >>"$OUT/times.txt"
 if [ "${SWEEP:-0}" = 1 ]; then
   for th in 128 256 512 1024; do
     for b in 1 2 4 8 16 32; do
       [ $((th * b)) -gt 2048 ] && continue
-      TALGPU_PROBE_COPY_THREADS=$th TALGPU_PROBE_COPY_BLOCKS_PER_SM=$b "$T" -o json probe >"$OUT/sweep.json" 2>/dev/null
+      TALGPU_PROBE_COPY_THREADS=$th TALGPU_PROBE_COPY_BLOCKS_PER_SM=$b $T -o json probe >"$OUT/sweep.json" 2>/dev/null
       $PY -c "import json,sys; g=json.load(open(sys.argv[1]))['gpus'][0]['measurements']; print('threads $th blocks/SM $b d2d', g['d2d']['gbps'])" "$OUT/sweep.json" | tee -a "$OUT/sweep.txt"
     done
   done
