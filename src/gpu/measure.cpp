@@ -7,7 +7,8 @@
 //  2. a vector add (4 Mi floats by default), every element compared bit for bit with the host's sum (IEEE
 //     round-to-nearest addition gives one answer on both sides);
 //  3. host -> device: a pseudo-random pattern from pinned memory, timed with CUDA events;
-//  4. device -> device: the copy kernel over the whole device buffer, timed the same way;
+//  4. device -> device: the copy kernels over the whole device buffer, timed the same way, each
+//     kernel variant at a few launch shapes; the best is reported (and copies last);
 //  5. device -> host: the copied buffer back into pinned memory, then compared with the pattern, so
 //     the three copies are verified end to end, not just timed.
 // Each timed figure is the best of three repetitions of several back-to-back operations (the first
@@ -16,6 +17,7 @@
 // figures in the issue; host transfers count bytes once.
 
 #include <algorithm>
+#include <optional>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -90,7 +92,11 @@ class Session {
     }
     TRY(check(rc, "cuModuleLoadDataEx", "gpu-ptx-load"));
     TRY(check(m_cu.module_function(&m_vecadd, m_module, k_vecadd_kernel), "cuModuleGetFunction"));
-    TRY(check(m_cu.module_function(&m_copy, m_module, k_copy_kernel), "cuModuleGetFunction"));
+    for (const char* name : k_copy_kernels) {
+      CuFunction f = nullptr;
+      TRY(check(m_cu.module_function(&f, m_module, name), "cuModuleGetFunction"));
+      m_copies.push_back(f);
+    }
     return {};
   }
 
@@ -136,7 +142,7 @@ class Session {
   CudaDriver& cu() { return m_cu; }
   CuStream stream() const { return m_stream; }
   CuFunction vecadd() const { return m_vecadd; }
-  CuFunction copy() const { return m_copy; }
+  const std::vector<CuFunction>& copies() const { return m_copies; }
 
  private:
   CudaDriver& m_cu;
@@ -144,7 +150,7 @@ class Session {
   CuContext m_ctx = nullptr;
   CuModule m_module = nullptr;
   CuFunction m_vecadd = nullptr;
-  CuFunction m_copy = nullptr;
+  std::vector<CuFunction> m_copies;  // k_copy_kernels, in order
   CuStream m_stream = nullptr;
   std::vector<CuEvent> m_events;
   std::vector<CuDevicePtr> m_device_buffers;
@@ -193,19 +199,32 @@ Result<void> run_vecadd(Session& s, CudaMeasure& m, void* staging, uint64_t n) {
   return {};
 }
 
-unsigned copy_grid(CudaDriver& cu, int device, const ProbeOptions& opts) {
+struct LaunchShape {
+  size_t kernel;  // index into k_copy_kernels
+  unsigned threads;
+  unsigned blocks;
+};
+
+// The copy launches to try: each kernel with 512 resident threads per SM split three ways and a
+// lighter 256 (from the sweep in bench/README.md: fewer, busier threads win on an H200), or only
+// the shape the TALGPU_PROBE_COPY_* knobs ask for.
+std::vector<LaunchShape> copy_shapes(CudaDriver& cu, int device, const ProbeOptions& opts) {
   int sms = 0;
-  int threads_per_sm = 0;
   if (cu.device_attribute(&sms, cu::attr_multiprocessor_count, device) != cu::success || sms <= 0) {
     sms = 16;
   }
-  if (cu.device_attribute(&threads_per_sm, cu::attr_max_threads_per_multiprocessor, device) != cu::success ||
-      threads_per_sm <= 0) {
-    threads_per_sm = 1024;
+  const unsigned n = static_cast<unsigned>(sms);
+  std::vector<std::pair<unsigned, unsigned>> per_sm = {{128, 4}, {256, 2}, {512, 1}, {128, 2}};
+  if (opts.copy_blocks_per_sm != 0) {
+    per_sm = {{opts.copy_threads, opts.copy_blocks_per_sm}};
   }
-  unsigned per_sm = opts.copy_blocks_per_sm != 0 ? opts.copy_blocks_per_sm
-                                                 : std::max(1u, static_cast<unsigned>(threads_per_sm) / opts.copy_threads);
-  return static_cast<unsigned>(sms) * per_sm;
+  std::vector<LaunchShape> out;
+  for (size_t k = 0; k < std::size(k_copy_kernels); ++k) {
+    for (const auto& [threads, blocks] : per_sm) {
+      out.push_back(LaunchShape{k, threads, blocks * n});
+    }
+  }
+  return out;
 }
 
 Result<void> run_copies(Session& s, CudaMeasure& m, int device, const ProbeOptions& opts, uint64_t copy_bytes,
@@ -223,11 +242,23 @@ Result<void> run_copies(Session& s, CudaMeasure& m, int device, const ProbeOptio
   m.failed_step = "copy";
   uint64_t n16 = copy_bytes / 16;
   void* params[] = {&dst, &src, &n16};
-  unsigned grid = copy_grid(cu, device, opts);
-  TRY_ASSIGN(double d2d_ms, s.time_best(k_copy_iters, [&]() {
-    return s.check(cu.launch(s.copy(), grid, opts.copy_threads, s.stream(), params), "cuLaunchKernel (copy)");
-  }));
-  m.d2d = Bandwidth{2 * copy_bytes, 2.0 * copy_bytes * k_copy_iters / d2d_ms / 1e6, {}, {}};
+  std::optional<LaunchShape> best;
+  double best_ms = 0;
+  for (const LaunchShape& shape : copy_shapes(cu, device, opts)) {
+    CuFunction fn = s.copies()[shape.kernel];
+    TRY_ASSIGN(double ms, s.time_best(k_copy_iters, [&]() {
+      return s.check(cu.launch(fn, shape.blocks, shape.threads, s.stream(), params), "cuLaunchKernel (copy)");
+    }));
+    if (!best || ms < best_ms) {
+      best = shape;
+      best_ms = ms;
+    }
+  }
+  m.d2d = Bandwidth{2 * copy_bytes, 2.0 * copy_bytes * k_copy_iters / best_ms / 1e6, {}, {}};
+  m.d2d_launch = fmt::format("{} {}x{}", k_copy_kernels[best->kernel], best->blocks, best->threads);
+  // The winner copies once more, so the round trip below checks the kernel whose speed is reported.
+  TRY(s.check(cu.launch(s.copies()[best->kernel], best->blocks, best->threads, s.stream(), params),
+              "cuLaunchKernel (copy)"));
 
   m.failed_step = "transfer";
   TRY_ASSIGN(double d2h_ms, s.time_best(k_transfer_iters, [&]() {

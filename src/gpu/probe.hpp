@@ -51,6 +51,7 @@ struct CudaMeasure {
   std::optional<uint64_t> vecadd_mismatches;
   std::string vecadd_first_mismatch;  // "c[17] = 3 (expected 4)"
   std::optional<Bandwidth> d2d, h2d, d2h;
+  std::string d2d_launch;  // the fastest copy: "talgpu_copy8 264x256" (kernel, blocks x threads)
   std::optional<bool> copies_intact;  // host -> device -> device -> host round trip verified
   std::string copies_first_mismatch;
 };
@@ -87,8 +88,8 @@ struct ProbeOptions {
   uint64_t copy_bytes = 1ull << 30;      // each of the two device buffers of the D2D copy (at most)
   uint64_t transfer_bytes = 256ull << 20;  // each host<->device copy (at most)
   uint64_t vecadd_elements = 1ull << 22;  // floats per vector of the vector add
-  unsigned copy_threads = 256;           // threads per block of the copy kernel
-  unsigned copy_blocks_per_sm = 0;       // 0: enough blocks to fill every SM once
+  unsigned copy_threads = 256;           // with copy_blocks_per_sm: the only copy launch shape tried
+  unsigned copy_blocks_per_sm = 0;       // 0: try the built-in shapes (measure.cpp)
 };
 
 // Loads the libraries named in `opts`, probes every selected GPU and judges the readings.

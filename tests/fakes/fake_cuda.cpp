@@ -31,6 +31,7 @@ Func g_vecadd{0}, g_copy{1};
 
 struct Module {
   int device;
+  std::string text;  // the PTX, to find entry points in
 };
 
 struct Event {
@@ -141,17 +142,20 @@ EXPORT int cuModuleLoadDataEx(Module** m, const void* image, unsigned n, int* op
     }
     return 222;  // CUDA_ERROR_UNSUPPORTED_PTX_VERSION
   }
-  *m = new Module{g_current};
+  *m = new Module{g_current, text};
   return 0;
 }
 EXPORT int cuModuleUnload(Module* m) {
   delete m;
   return 0;
 }
-EXPORT int cuModuleGetFunction(Func** f, Module*, const char* name) {
+EXPORT int cuModuleGetFunction(Func** f, Module* m, const char* name) {
+  if (m->text.find(".entry " + std::string(name) + "(") == std::string::npos) {
+    return 500;  // CUDA_ERROR_NOT_FOUND
+  }
   if (std::strcmp(name, "talgpu_vecadd") == 0) {
     *f = &g_vecadd;
-  } else if (std::strcmp(name, "talgpu_copy") == 0) {
+  } else if (std::strncmp(name, "talgpu_copy", 11) == 0) {
     *f = &g_copy;
   } else {
     return 500;  // CUDA_ERROR_NOT_FOUND
