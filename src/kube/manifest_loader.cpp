@@ -1125,12 +1125,18 @@ const RuntimeClass* Manifests::find_runtime_class(std::string_view name) const {
 }
 
 const Namespace* Manifests::find_namespace(std::string_view name) const {
-  for (const auto& ns : namespaces) {
-    if (ns.name == name) {
-      return &ns;
+  // An index built on the first lookup (a tree with a Namespace per workload made every lookup a
+  // scan: quadratic). The first Namespace of a name wins, as the scan had it.
+  if (m_namespace_index_size != namespaces.size()) {
+    m_namespace_index.clear();
+    m_namespace_index.reserve(namespaces.size());
+    for (size_t i = 0; i < namespaces.size(); ++i) {
+      m_namespace_index.emplace(namespaces[i].name, i);
     }
+    m_namespace_index_size = namespaces.size();
   }
-  return nullptr;
+  auto it = m_namespace_index.find(std::string(name));
+  return it == m_namespace_index.end() ? nullptr : &namespaces[it->second];
 }
 
 int64_t Manifests::gpu_time_slicing_replicas() const {
