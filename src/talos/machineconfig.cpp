@@ -14,6 +14,8 @@
 #include <cwctype>
 #include <unordered_map>
 
+#include <fmt/format.h>
+
 #include <core/strings.hpp>
 #include <talos/pki.hpp>
 #include <yaml/emit.hpp>
