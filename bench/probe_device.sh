@@ -7,6 +7,7 @@
 #     before and after the probe so the three share the card's state
 #   - ptxas on the embedded PTX (the driver JITs it anyway; this names a syntax error plainly)
 #   - SWEEP=1: the copy kernel's launch shapes (threads per block x blocks per SM)
+#   - d2d.txt: each probe run's D2D figure and path against the better of the two PyTorch runs
 set -uo pipefail
 DIR=${DIR:-.devrun}
 OUT=${OUT:-/tmp/probe-out}
@@ -52,4 +53,20 @@ if [ "${SWEEP:-0}" = 1 ]; then
   done
   rm -f "$OUT/sweep.json"
 fi
+# D2D against PyTorch in this run: the probe's best figure and its path, each path's own figure.
+$PY - "$OUT" <<'PYEOF' | tee "$OUT/d2d.txt"
+import json, re, sys
+out = sys.argv[1]
+torch = [json.load(open(f"{out}/torch-{w}.json"))["d2d_gbps"] for w in ("before", "after")]
+runs = []
+for i in (1, 2, 3):
+    m = re.search(r"d2d-bandwidth\s+([0-9.]+) GB/s.*?; (.*)", open(f"{out}/probe-{i}.out").read())
+    runs.append((float(m.group(1)), m.group(2)))
+j = json.load(open(f"{out}/probe-json.out"))["gpus"][0]["measurements"]
+ref = max(torch)
+for gbps, how in runs:
+    print(f"probe d2d {gbps:.1f} GB/s = {100 * gbps / ref:.1f}% of torch max {ref:.1f} ({how})")
+print(f"json d2d {j['d2d']['gbps']} path {j['d2d_path']} kernel {j['d2d_kernel_gbps']} ({j['d2d_launch']}) "
+      f"driver {j['d2d_driver_gbps']}; torch before/after {torch[0]} / {torch[1]}")
+PYEOF
 cat "$OUT/times.txt"

@@ -2,6 +2,7 @@
 // CUDA_VERSION 12060); cuda.h maps several names onto versioned symbols that take 64-bit sizes
 // (cuMemAlloc -> cuMemAlloc_v2, cuMemFree -> cuMemFree_v2, cuMemAllocHost -> cuMemAllocHost_v2,
 // cuMemcpyHtoDAsync -> cuMemcpyHtoDAsync_v2, cuMemcpyDtoHAsync -> cuMemcpyDtoHAsync_v2,
+// cuMemcpyDtoDAsync -> cuMemcpyDtoDAsync_v2,
 // cuStreamDestroy -> cuStreamDestroy_v2, cuEventDestroy -> cuEventDestroy_v2,
 // cuDevicePrimaryCtxRelease -> cuDevicePrimaryCtxRelease_v2). The unversioned symbols still exist
 // for old binaries with 32-bit sizes, so looking up the right name matters. No NVIDIA header is
@@ -44,6 +45,7 @@ struct Api {
   int (*mem_free_host)(void*) = nullptr;
   int (*htod_async)(CuDevicePtr, const void*, size_t, CuStream) = nullptr;
   int (*dtoh_async)(void*, CuDevicePtr, size_t, CuStream) = nullptr;
+  int (*dtod_async)(CuDevicePtr, CuDevicePtr, size_t, CuStream) = nullptr;  // optional
   int (*stream_create)(CuStream*, unsigned) = nullptr;
   int (*stream_destroy)(CuStream) = nullptr;
   int (*stream_synchronize)(CuStream) = nullptr;
@@ -98,6 +100,10 @@ class DlCuda final : public CudaDriver {
   }
   int memcpy_dtoh_async(void* dst, CuDevicePtr src, size_t n, CuStream s) override {
     return m_api.dtoh_async(dst, src, n, s);
+  }
+  bool has_memcpy_dtod() const override { return m_api.dtod_async != nullptr; }
+  int memcpy_dtod_async(CuDevicePtr dst, CuDevicePtr src, size_t n, CuStream s) override {
+    return m_api.dtod_async != nullptr ? m_api.dtod_async(dst, src, n, s) : cu::not_supported;
   }
   int stream_create(CuStream* s) override { return m_api.stream_create(s, 0); }
   int stream_destroy(CuStream s) override { return m_api.stream_destroy(s); }
@@ -180,6 +186,8 @@ Result<std::unique_ptr<CudaDriver>> open_cuda(const std::string& library) {
   bind(a.launch, "cuLaunchKernel");
   bind(a.error_name, "cuGetErrorName");
   bind(a.error_string, "cuGetErrorString");
+  // Optional: an absent symbol leaves the pointer null and the probe uses its kernels only.
+  a.dtod_async = lib->get<decltype(a.dtod_async)>("cuMemcpyDtoDAsync_v2");
   if (!missing.empty()) {
     return fail(fmt::format("{} does not export {}: not a CUDA driver library, or one too old for the probe", library,
                             missing),

@@ -29,6 +29,7 @@ inline constexpr int illegal_address = 700;
 inline constexpr int launch_failed = 719;
 inline constexpr int system_driver_mismatch = 803;
 inline constexpr int compat_not_supported_on_device = 804;
+inline constexpr int not_supported = 801;
 
 // cuda.h CUdevice_attribute values.
 inline constexpr int attr_multiprocessor_count = 16;
@@ -70,6 +71,11 @@ class CudaDriver {
   virtual int mem_free_host(void* ptr) = 0;
   virtual int memcpy_htod_async(CuDevicePtr dst, const void* src, size_t bytes, CuStream stream) = 0;
   virtual int memcpy_dtoh_async(void* dst, CuDevicePtr src, size_t bytes, CuStream stream) = 0;
+  // The driver's own device-to-device copy (cuMemcpyDtoDAsync_v2, what cudaMemcpyAsync and so
+  // PyTorch's copy_ use). Optional: false when the library does not export it; the probe then
+  // measures its copy kernels only.
+  virtual bool has_memcpy_dtod() const = 0;
+  virtual int memcpy_dtod_async(CuDevicePtr dst, CuDevicePtr src, size_t bytes, CuStream stream) = 0;
   virtual int stream_create(CuStream* stream) = 0;
   virtual int stream_destroy(CuStream stream) = 0;
   virtual int stream_synchronize(CuStream stream) = 0;
@@ -88,7 +94,7 @@ class CudaDriver {
 std::string cuda_library_path();
 
 // dlopen()s `library` and resolves every symbol the probe uses (errors: gpu-cuda-missing,
-// gpu-cuda-symbol). cuInit is not called here.
+// gpu-cuda-symbol; cuMemcpyDtoDAsync_v2 is optional). cuInit is not called here.
 Result<std::unique_ptr<CudaDriver>> open_cuda(const std::string& library);
 
 }  // namespace talgpu::gpu

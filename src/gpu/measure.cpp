@@ -8,7 +8,9 @@
 //     round-to-nearest addition gives one answer on both sides);
 //  3. host -> device: a pseudo-random pattern from pinned memory, timed with CUDA events;
 //  4. device -> device: the copy kernels over the whole device buffer, timed the same way, each
-//     kernel variant at a few launch shapes; the best is reported (and copies last);
+//     kernel variant at a few launch shapes, then the driver's own copy (cuMemcpyDtoDAsync, when
+//     the library has it) on the same buffers; the faster path is reported, and the fastest
+//     kernel copies last;
 //  5. device -> host: the copied buffer back into pinned memory, then compared with the pattern, so
 //     the three copies are verified end to end, not just timed.
 // Each timed figure is the best of three repetitions of several back-to-back operations (the first
@@ -227,19 +229,11 @@ std::vector<LaunchShape> copy_shapes(CudaDriver& cu, int device, const ProbeOpti
   return out;
 }
 
-Result<void> run_copies(Session& s, CudaMeasure& m, int device, const ProbeOptions& opts, uint64_t copy_bytes,
-                        uint64_t transfer_bytes, void* pattern, void* back) {
+// Times every copy kernel at every launch shape; records the fastest in m.d2d_kernel_gbps and
+// m.d2d_launch and returns it.
+Result<LaunchShape> time_copy_kernels(Session& s, CudaMeasure& m, int device, const ProbeOptions& opts,
+                                      CuDevicePtr src, CuDevicePtr dst, uint64_t copy_bytes) {
   CudaDriver& cu = s.cu();
-  TRY_ASSIGN(CuDevicePtr src, s.device_buffer(copy_bytes));
-  TRY_ASSIGN(CuDevicePtr dst, s.device_buffer(copy_bytes));
-
-  m.failed_step = "transfer";
-  TRY_ASSIGN(double h2d_ms, s.time_best(k_transfer_iters, [&]() {
-    return s.check(cu.memcpy_htod_async(src, pattern, transfer_bytes, s.stream()), "cuMemcpyHtoDAsync");
-  }));
-  m.h2d = Bandwidth{transfer_bytes, transfer_bytes * k_transfer_iters / h2d_ms / 1e6, {}, {}};
-
-  m.failed_step = "copy";
   uint64_t n16 = copy_bytes / 16;
   void* params[] = {&dst, &src, &n16};
   std::optional<LaunchShape> best;
@@ -254,10 +248,52 @@ Result<void> run_copies(Session& s, CudaMeasure& m, int device, const ProbeOptio
       best_ms = ms;
     }
   }
-  m.d2d = Bandwidth{2 * copy_bytes, 2.0 * copy_bytes * k_copy_iters / best_ms / 1e6, {}, {}};
+  m.d2d_kernel_gbps = 2.0 * copy_bytes * k_copy_iters / best_ms / 1e6;
   m.d2d_launch = fmt::format("{} {}x{}", k_copy_kernels[best->kernel], best->blocks, best->threads);
-  // The winner copies once more, so the round trip below checks the kernel whose speed is reported.
-  TRY(s.check(cu.launch(s.copies()[best->kernel], best->blocks, best->threads, s.stream(), params),
+  m.d2d = Bandwidth{2 * copy_bytes, *m.d2d_kernel_gbps, {}, {}};
+  m.d2d_path = "kernel";
+  return *best;
+}
+
+// The same buffers through the driver's own copy (cuMemcpyDtoDAsync_v2: cudaMemcpyAsync's
+// device-to-device path, which PyTorch's Tensor.copy_ takes for contiguous same-device tensors),
+// timed like the kernels; it becomes the reported figure only when strictly faster.
+Result<void> time_driver_copy(Session& s, CudaMeasure& m, CuDevicePtr src, CuDevicePtr dst, uint64_t copy_bytes) {
+  CudaDriver& cu = s.cu();
+  if (!cu.has_memcpy_dtod()) {
+    return {};
+  }
+  TRY_ASSIGN(double ms, s.time_best(k_copy_iters, [&]() {
+    return s.check(cu.memcpy_dtod_async(dst, src, copy_bytes, s.stream()), "cuMemcpyDtoDAsync");
+  }));
+  m.d2d_driver_gbps = 2.0 * copy_bytes * k_copy_iters / ms / 1e6;
+  if (*m.d2d_driver_gbps > m.d2d->gbps) {
+    m.d2d->gbps = *m.d2d_driver_gbps;
+    m.d2d_path = "driver";
+  }
+  return {};
+}
+
+Result<void> run_copies(Session& s, CudaMeasure& m, int device, const ProbeOptions& opts, uint64_t copy_bytes,
+                        uint64_t transfer_bytes, void* pattern, void* back) {
+  CudaDriver& cu = s.cu();
+  TRY_ASSIGN(CuDevicePtr src, s.device_buffer(copy_bytes));
+  TRY_ASSIGN(CuDevicePtr dst, s.device_buffer(copy_bytes));
+
+  m.failed_step = "transfer";
+  TRY_ASSIGN(double h2d_ms, s.time_best(k_transfer_iters, [&]() {
+    return s.check(cu.memcpy_htod_async(src, pattern, transfer_bytes, s.stream()), "cuMemcpyHtoDAsync");
+  }));
+  m.h2d = Bandwidth{transfer_bytes, transfer_bytes * k_transfer_iters / h2d_ms / 1e6, {}, {}};
+
+  m.failed_step = "copy";
+  TRY_ASSIGN(LaunchShape best, time_copy_kernels(s, m, device, opts, src, dst, copy_bytes));
+  TRY(time_driver_copy(s, m, src, dst, copy_bytes));
+  // The fastest kernel copies last, so the round trip below checks the kernel whose launch is
+  // reported (the driver copy is timed, not verified: the kernel overwrites its result).
+  uint64_t n16 = copy_bytes / 16;
+  void* params[] = {&dst, &src, &n16};
+  TRY(s.check(cu.launch(s.copies()[best.kernel], best.blocks, best.threads, s.stream(), params),
               "cuLaunchKernel (copy)"));
 
   m.failed_step = "transfer";

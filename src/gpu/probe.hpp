@@ -4,7 +4,8 @@
 // Two sources, both loaded at run time so talgpu needs no CUDA toolkit:
 //   - NVML (libnvidia-ml.so.1): identity, link, memory, ECC, retirement, thermals, clocks, modes;
 //   - the CUDA driver API (libcuda.so.1): kernels JIT-compiled from embedded PTX, a vector add
-//     verified element by element, a device-to-device copy kernel, pinned host<->device copies.
+//     verified element by element, a device-to-device copy kernel and the driver's own device
+//     copy, pinned host<->device copies.
 // The result is a report of readings, measurements and one verdict per check; renderers turn it
 // into text or JSON (docs/probe.schema.json).
 
@@ -50,8 +51,11 @@ struct CudaMeasure {
   std::optional<uint64_t> vecadd_elements;
   std::optional<uint64_t> vecadd_mismatches;
   std::string vecadd_first_mismatch;  // "c[17] = 3 (expected 4)"
-  std::optional<Bandwidth> d2d, h2d, d2h;
-  std::string d2d_launch;  // the fastest copy: "talgpu_copy8 264x256" (kernel, blocks x threads)
+  std::optional<Bandwidth> d2d, h2d, d2h;  // d2d: the faster of the two paths below
+  std::string d2d_path;    // which path gave d2d: "kernel" or "driver" (cuMemcpyDtoDAsync)
+  std::optional<double> d2d_kernel_gbps;  // the fastest copy kernel
+  std::string d2d_launch;  // that kernel: "talgpu_copy8 264x256" (kernel, blocks x threads)
+  std::optional<double> d2d_driver_gbps;  // cuMemcpyDtoDAsync_v2; absent when libcuda lacks it
   std::optional<bool> copies_intact;  // host -> device -> device -> host round trip verified
   std::string copies_first_mismatch;
 };

@@ -148,7 +148,10 @@ Json gpu_json(const GpuReport& r) {
         {"vector_add", m.vecadd_elements ? Json{{"elements", *m.vecadd_elements}, {"mismatches", *m.vecadd_mismatches}}
                                          : Json(nullptr)},
         {"d2d", bandwidth_json(m.d2d)},
+        {"d2d_path", m.d2d ? Json(m.d2d_path) : Json(nullptr)},
+        {"d2d_kernel_gbps", m.d2d_kernel_gbps ? Json(std::round(*m.d2d_kernel_gbps * 10) / 10) : Json(nullptr)},
         {"d2d_launch", m.d2d ? Json(m.d2d_launch) : Json(nullptr)},
+        {"d2d_driver_gbps", m.d2d_driver_gbps ? Json(std::round(*m.d2d_driver_gbps * 10) / 10) : Json(nullptr)},
         {"h2d", bandwidth_json(m.h2d)},
         {"d2h", bandwidth_json(m.d2h)},
         {"copies_intact", m.copies_intact ? Json(*m.copies_intact) : Json(nullptr)},

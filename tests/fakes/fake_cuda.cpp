@@ -7,9 +7,12 @@
 //   FAKE_CUDA_MAX_PTX     newest PTX ISA the "JIT" accepts (default 9.9): an older one answers
 //                         CUDA_ERROR_UNSUPPORTED_PTX_VERSION for PTX declaring a newer .version
 //   FAKE_CUDA_WRONG       "vecadd" or "copy": that kernel writes one wrong element (index 17)
-//   FAKE_CUDA_GBPS        simulated speeds "d2d=4200,h2d=55,d2h=53,d2d@1=2000" (@i: device i)
+//   FAKE_CUDA_GBPS        simulated speeds "d2d=4200,h2d=55,d2h=53,d2d@1=2000" (@i: device i);
+//                         d2d is the copy kernels', dtod the driver's cuMemcpyDtoDAsync_v2
+//                         (default: the d2d figure)
 //   FAKE_CUDA_FAIL        return codes "cuMemAlloc_v2=2,cuLaunchKernel@0=719"
-// FAKE_CUDA_NO_LAUNCH (compile definition) removes cuLaunchKernel.
+// FAKE_CUDA_NO_LAUNCH (compile definition) removes cuLaunchKernel; FAKE_CUDA_NO_DTOD removes the
+// optional cuMemcpyDtoDAsync_v2, as a driver library without it.
 
 #include <cstdint>
 #include <cstdio>
@@ -49,6 +52,11 @@ int fail(const char* fn) {
 
 double gbps(const char* key) {
   std::string list = fake::env("FAKE_CUDA_GBPS");
+  if (std::strcmp(key, "dtod") == 0) {
+    long v = fake::list_value(list, "dtod@" + std::to_string(g_current), -1);
+    v = v > 0 ? v : fake::list_value(list, "dtod", -1);
+    return v > 0 ? static_cast<double>(v) : gbps("d2d");
+  }
   long def = std::strcmp(key, "d2d") == 0 ? 4200 : std::strcmp(key, "h2d") == 0 ? 55 : 53;
   long v = fake::list_value(list, std::string(key) + "@" + std::to_string(g_current), -1);
   return static_cast<double>(v > 0 ? v : fake::list_value(list, key, def));
@@ -194,6 +202,15 @@ EXPORT int cuMemcpyDtoHAsync_v2(void* dst, unsigned long long src, size_t n, voi
   advance(static_cast<double>(n), "d2h");
   return 0;
 }
+#ifndef FAKE_CUDA_NO_DTOD
+EXPORT int cuMemcpyDtoDAsync_v2(unsigned long long dst, unsigned long long src, size_t n, void*) {
+  CU_FN("cuMemcpyDtoDAsync_v2");
+  std::memcpy(reinterpret_cast<void*>(static_cast<uintptr_t>(dst)), reinterpret_cast<const void*>(static_cast<uintptr_t>(src)),
+              n);
+  advance(2.0 * static_cast<double>(n), "dtod");  // read + write, as the probe counts a device copy
+  return 0;
+}
+#endif
 EXPORT int cuStreamCreate(void** s, unsigned) {
   *s = nullptr;
   return 0;

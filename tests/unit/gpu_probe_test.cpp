@@ -102,6 +102,82 @@ TEST_F(ProbeTest, HealthyCardPassesEveryCheck) {
   EXPECT_TRUE(g.under_load.has_value());
 }
 
+// The driver's own copy (cuMemcpyDtoDAsync_v2) runs on the same buffers as the kernels; the
+// faster path is the reported d2d figure, and the kernel is still the one the round trip verifies.
+TEST_F(ProbeTest, DriverCopyFasterThanTheKernelsIsReported) {
+  set("FAKE_CUDA_GBPS", "dtod=4400");
+  ProbeReport r = probe();
+  const GpuReport& g = r.gpus[0];
+  ASSERT_TRUE(g.cuda && g.cuda->d2d);
+  const CudaMeasure& m = *g.cuda;
+  EXPECT_EQ(m.d2d_path, "driver");
+  EXPECT_NEAR(m.d2d->gbps, 4400, 1);
+  EXPECT_EQ(m.d2d->bytes, 2u << 20);  // read + write of the 1 MiB buffer, as for the kernels
+  EXPECT_NEAR(*m.d2d->fraction, 4400.0 / 4800, 0.001);
+  EXPECT_NEAR(*m.d2d_kernel_gbps, 4200, 1);
+  EXPECT_NEAR(*m.d2d_driver_gbps, 4400, 1);
+  EXPECT_EQ(m.d2d_launch, "talgpu_copy4 528x128");
+  EXPECT_TRUE(*m.copies_intact);
+  EXPECT_NE(detail_of(g, "d2d-bandwidth")
+                .find("4400.0 GB/s = 91.7%"), std::string::npos) << detail_of(g, "d2d-bandwidth");
+  EXPECT_NE(detail_of(g, "d2d-bandwidth")
+                .find("; by the driver copy (cuMemcpyDtoDAsync), fastest kernel talgpu_copy4 528x128 at 4200.0 GB/s"),
+            std::string::npos)
+      << detail_of(g, "d2d-bandwidth");
+}
+
+TEST_F(ProbeTest, KernelFasterThanTheDriverCopyIsReported) {
+  // A tie goes to the kernel too (the default fake runs both at 4200).
+  for (const char* speeds : {"dtod=3000", ""}) {
+    set("FAKE_CUDA_GBPS", speeds);
+    ProbeReport r = probe();
+    const CudaMeasure& m = *r.gpus[0].cuda;
+    EXPECT_EQ(m.d2d_path, "kernel") << speeds;
+    EXPECT_NEAR(m.d2d->gbps, 4200, 1) << speeds;
+    EXPECT_NEAR(*m.d2d_driver_gbps, *speeds != '\0' ? 3000 : 4200, 1) << speeds;
+    EXPECT_NE(detail_of(r.gpus[0], "d2d-bandwidth").find("; by kernel talgpu_copy4 528x128, driver copy"),
+              std::string::npos);
+  }
+}
+
+TEST_F(ProbeTest, LibcudaWithoutTheDriverCopyFallsBackToTheKernels) {
+  cuda_variant = "old";
+  set("FAKE_CUDA_GBPS", "dtod=4400");  // would win, but the library has no cuMemcpyDtoDAsync_v2
+  ProbeReport r = probe();
+  ASSERT_FALSE(r.cuda_error);
+  const GpuReport& g = r.gpus[0];
+  EXPECT_EQ(r.verdict, Verdict::pass);
+  const CudaMeasure& m = *g.cuda;
+  EXPECT_EQ(m.d2d_path, "kernel");
+  EXPECT_NEAR(m.d2d->gbps, 4200, 1);
+  EXPECT_FALSE(m.d2d_driver_gbps);
+  EXPECT_TRUE(*m.copies_intact);
+  EXPECT_NE(detail_of(g, "d2d-bandwidth")
+                .find("; by kernel talgpu_copy4 528x128 (driver copy not measured: libcuda lacks cuMemcpyDtoDAsync_v2)"),
+            std::string::npos)
+      << detail_of(g, "d2d-bandwidth");
+  auto j = nlohmann::json::parse(render_json(r));
+  EXPECT_TRUE(j["gpus"][0]["measurements"]["d2d_driver_gbps"].is_null());
+  EXPECT_EQ(j["gpus"][0]["measurements"]["d2d_path"], "kernel");
+}
+
+TEST_F(ProbeTest, DriverCopyErrorStopsTheRunAndSaysSo) {
+  set("FAKE_CUDA_FAIL", "cuMemcpyDtoDAsync_v2=719");
+  ProbeReport r = probe();
+  const GpuReport& g = r.gpus[0];
+  ASSERT_TRUE(g.cuda && g.cuda->error);
+  EXPECT_EQ(g.cuda->failed_step, "copy");
+  EXPECT_EQ(verdict_of(g, "copy-integrity"), Verdict::fail);
+  EXPECT_NE(detail_of(g, "copy-integrity").find("cuMemcpyDtoDAsync: CUDA_ERROR_LAUNCH_FAILED"), std::string::npos)
+      << detail_of(g, "copy-integrity");
+  // The kernels' figure was measured before the failure and is still judged, without a driver figure.
+  EXPECT_EQ(g.cuda->d2d_path, "kernel");
+  EXPECT_FALSE(g.cuda->d2d_driver_gbps);
+  EXPECT_NE(detail_of(g, "d2d-bandwidth").find("driver copy not measured: the run stopped"), std::string::npos);
+  EXPECT_EQ(verdict_of(g, "d2h-bandwidth"), Verdict::fail);
+  EXPECT_EQ(r.verdict, Verdict::fail);
+}
+
 TEST_F(ProbeTest, QuickRunsNoCuda) {
   cuda_variant = "does-not-exist";
   ProbeReport r = probe(true);
@@ -555,6 +631,11 @@ TEST_F(ProbeTest, JsonFollowsTheSchema) {
   std::vector<std::string> outputs;
   outputs.push_back(render_json(probe()));
   outputs.push_back(render_json(probe(true)));
+  set("FAKE_CUDA_GBPS", "dtod=4400");
+  outputs.push_back(render_json(probe()));  // the driver copy reported
+  cuda_variant = "old";
+  outputs.push_back(render_json(probe()));  // no driver copy
+  cuda_variant = "ok";
   set("FAKE_NVML_GPUS", "2");
   set("FAKE_NVML_FAIL", "nvmlDeviceGetHandleByIndex_v2@1=15,nvmlDeviceGetTemperature=3");
   set("FAKE_NVML_NAME", "Some GPU");
@@ -572,6 +653,9 @@ TEST_F(ProbeTest, JsonFollowsTheSchema) {
   EXPECT_FALSE(schema_errors(R"({"schema":"talgpu.probe/v1"})").empty());
   auto j = nlohmann::json::parse(outputs[0]);
   j["gpus"][0]["verdict"] = "great";
+  EXPECT_FALSE(schema_errors(j.dump()).empty());
+  j = nlohmann::json::parse(outputs[0]);
+  j["gpus"][0]["measurements"]["d2d_path"] = "cudnn";
   EXPECT_FALSE(schema_errors(j.dump()).empty());
 }
 
