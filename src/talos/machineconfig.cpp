@@ -94,6 +94,10 @@ Node default_audit_policy() {
 
 }  // namespace
 
+yaml::Node default_pod_security_admission() {
+  return pod_security_admission();
+}
+
 Result<std::vector<Node>> generate_config(MachineType type, const GenOptions& o, const SecretsBundle& s) {
   const Contract& c = o.contract;
   if (!c.at_least(1, 3) || c.greater(1, Contract::k_newest_minor)) {
