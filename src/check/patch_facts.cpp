@@ -1,6 +1,10 @@
 #include <check/patch_facts.hpp>
 
+#include <string_view>
+
 #include <fmt/format.h>
+
+#include <core/source.hpp>
 
 #include <yaml/document.hpp>
 
@@ -8,10 +12,41 @@ namespace talgpu::check {
 
 namespace {
 
+// The line `n` (1-based) of `text`, without its newline.
+std::string_view nth_line(std::string_view text, int n) {
+  for (int i = 1; i < n; ++i) {
+    size_t nl = text.find('\n');
+    if (nl == std::string_view::npos) {
+      return {};
+    }
+    text.remove_prefix(nl + 1);
+  }
+  return text.substr(0, text.find('\n'));
+}
+
 SourceLocation patch_location(const talhelper::Patch& p, const yaml::Node& n) {
-  // @file patches were parsed under their own name, so node marks are exact; inline patches
-  // point at their declaration in talconfig.yaml.
-  return p.file.empty() ? p.location : n.location();
+  // @file patches were parsed under their own name, so node marks are exact.
+  SourceLocation in = n.location();
+  if (!p.file.empty()) {
+    return in;
+  }
+  // An inline patch written as a literal block (`- |-`) starts on the line after its indicator,
+  // indented: point at the field there when the line reads as the patch's (envsubst may have
+  // changed it, then the patch's start is all we can say).
+  if (in.line <= 0 || in.column <= 0 || p.location.line <= 0) {
+    return p.location;
+  }
+  const auto& reg = SourceRegistry::instance();
+  std::string_view indicator = reg.line_of(p.location.file.str(), p.location.line);
+  std::string_view first = reg.line_of(p.location.file.str(), p.location.line + 1);
+  std::string_view at = reg.line_of(p.location.file.str(), p.location.line + in.line);
+  size_t col = static_cast<size_t>(p.location.column);
+  size_t indent = first.find_first_not_of(' ');
+  if (col == 0 || indicator.size() < col || indicator[col - 1] != '|' || indent == std::string_view::npos ||
+      at.size() < indent || at.substr(indent) != nth_line(p.text, in.line)) {
+    return p.location;
+  }
+  return SourceLocation{p.location.file, p.location.line + in.line, static_cast<int>(indent) + in.column};
 }
 
 // A containerd TOML fragment with `default_runtime_name = "nvidia"` (any spacing, either quote).

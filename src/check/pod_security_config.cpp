@@ -15,6 +15,9 @@ constexpr std::string_view k_admission_path = "/cluster/apiServer/admissionContr
 
 // A JSON 6902 path that reaches the admission list: above it (/cluster, /cluster/apiServer) or in it.
 bool touches_admission(std::string_view path) {
+  if (path.empty()) {
+    return false;
+  }
   if (path.size() <= k_admission_path.size()) {
     return k_admission_path.substr(0, path.size()) == path &&
            (path.size() == k_admission_path.size() || k_admission_path[path.size()] == '/');
@@ -27,7 +30,7 @@ bool touches_admission(std::string_view path) {
 bool narrow(talos::ConfigPatch& p) {
   if (p.kind == talos::ConfigPatch::Kind::json6902) {
     std::erase_if(p.ops, [](const talos::JsonPatchOp& op) {
-      return !touches_admission(op.path) && !touches_admission(op.from);
+      return !touches_admission(op.path) && (op.from.empty() || !touches_admission(op.from));
     });
     return !p.ops.empty();
   }

@@ -216,6 +216,13 @@ TEST(CheckRules, WorkerPatchTaintsAndForbiddenLabels) {
   auto taints = r->with("node-taints-noderestriction");
   ASSERT_EQ(taints.size(), 1u);
   EXPECT_EQ(taints[0]->severity, Severity::error);
+  // At the taint's key inside the inline patch, not at the patch's `- |-`.
+  EXPECT_EQ(taints[0]->location.line, 35) << taints[0]->location.str();
+  EXPECT_EQ(taints[0]->location.column, 13) << taints[0]->location.str();
+  auto image = r->with("nvidia-installer-image");
+  ASSERT_EQ(image.size(), 1u);
+  EXPECT_EQ(image[0]->location.line, 33) << image[0]->location.str();
+  EXPECT_EQ(image[0]->location.column, 20) << image[0]->location.str();
   EXPECT_EQ(r->with("node-label-forbidden").size(), 1u);
 }
 
