@@ -22,6 +22,7 @@ struct CheckOptions {
   std::vector<std::string> paths;
   std::string config;
   std::string nodes;
+  std::string repo_root;
 };
 
 int run_check_command(Context& ctx, const CheckOptions& o) {
@@ -50,6 +51,7 @@ int run_check_command(Context& ctx, const CheckOptions& o) {
   }
   kube::ManifestLoadOptions mo;
   mo.paths = paths;
+  mo.repo_root = o.repo_root;
   auto manifests = kube::load_manifests(mo, load_diags);
   if (!manifests) {
     throw Abort(manifests.error().describe(), k_exit_usage);
@@ -91,6 +93,9 @@ void setup_check(CLI::App& app, Context& ctx, CommandRun& run) {
   app.add_option("paths", o->paths, "Manifest files and folders (default: .); a folder with talconfig.yaml is a cluster");
   app.add_option("--config", o->config, "talconfig.yaml with the declared nodes");
   app.add_option("--nodes", o->nodes, "Observed nodes: the output of 'kubectl get nodes -o json'");
+  app.add_option("--repo-root", o->repo_root,
+                 "Folder Flux Kustomization spec.path values are relative to (default: the Flux source root a "
+                 "flux-system/gotk-sync.yaml shows, else the git root)");
   app.footer(
       "Rules: talgpu explain. Output: -o text (findings, then the placement table), -o json, -o sarif.\n"
       "Exit codes: 0 no errors, 1 errors found, 2 unreadable input.");

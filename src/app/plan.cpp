@@ -120,7 +120,7 @@ void merge_check_findings(PlanState& st) {
     }
   }
   for (const auto& d : st.checked.findings.items()) {
-    if (d.rule == "node-taints-noderestriction" && registered.count(d.location.str()) != 0) {
+    if (d.rule == "worker-taint-via-register" && registered.count(d.location.str()) != 0) {
       continue;
     }
     st.diags.add(d);
@@ -251,13 +251,15 @@ void print_check_text(Context& ctx, const PlanState& st) {
   if (gpu_test != nullptr) {
     out_line(ctx, "");
     out_line(ctx, fmt::format("GPU test pod {} runs on: {}", gpu_test->workload,
-                              gpu_test->fits.empty() ? "no node" : fmt::format("{}", fmt::join(gpu_test->fits, ", "))));
+                              !gpu_test->fits.empty() ? fmt::format("{}", fmt::join(gpu_test->fits, ", "))
+                              : gpu_test->pending.empty() ? std::string("no node")
+                                                          : gpu_test->pending));
   }
 }
 
 }  // namespace
 
-int run_plan(Context& ctx, const std::string& dir, const std::string& scratch_arg) {
+int run_plan(Context& ctx, const std::string& dir, const std::string& scratch_arg, const std::string& repo_root) {
   if (!is_directory(dir)) {
     throw Abort(fmt::format("'{}' is not a folder", dir), k_exit_usage);
   }
@@ -306,6 +308,7 @@ int run_plan(Context& ctx, const std::string& dir, const std::string& scratch_ar
   // 2. Prove: manifests and the check (which also analyses each node's schematic and driver).
   kube::ManifestLoadOptions mo;
   mo.paths = {dir};
+  mo.repo_root = repo_root;
   auto manifests = kube::load_manifests(mo, st.diags);
   if (!manifests) {
     Diagnostics d = st.diags;

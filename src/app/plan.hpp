@@ -7,6 +7,6 @@ namespace talgpu {
 
 // Runs the plan on `dir`, writing generated configs into `scratch` (a new temporary folder when
 // empty); returns the exit code.
-int run_plan(Context& ctx, const std::string& dir, const std::string& scratch = {});
+int run_plan(Context& ctx, const std::string& dir, const std::string& scratch = {}, const std::string& repo_root = {});
 
 }  // namespace talgpu

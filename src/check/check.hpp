@@ -107,6 +107,9 @@ struct Placement {
   std::string workload;  // "<ns>/<Kind>/<name>"
   const kube::Workload* object = nullptr;
   NodeFit fits;  // iterable as sorted node names
+  // Set when no node fits because no node in the fleet advertises a resource the workload
+  // requests ("no node advertises nvidia.com/gpu"): the pod is created and stays Pending.
+  std::string pending;
 
   const std::string& reason_of(size_t node) const { return fits.reason_of(node); }
   bool fits_node(size_t node) const { return fits.fits_node(node); }

@@ -1,5 +1,7 @@
 #include <check/context.hpp>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include <core/strings.hpp>
@@ -72,6 +74,18 @@ bool is_device_plugin(const kube::Workload& w) {
     }
   }
   return false;
+}
+
+bool is_gpu_operator(const kube::HelmRelease& hr) {
+  return hr.chart == "gpu-operator";
+}
+
+bool has_gpu_operator(const kube::Manifests& m) {
+  return std::any_of(m.helm_releases.begin(), m.helm_releases.end(), is_gpu_operator);
+}
+
+bool gpus_advertised(const kube::Manifests& m) {
+  return has_gpu_operator(m) || std::any_of(m.workloads.begin(), m.workloads.end(), is_device_plugin);
 }
 
 // libnvidia-container's brand name from GPU Feature Discovery's product label, when present

@@ -57,6 +57,13 @@ struct CheckContext {
 // Workload and node facts several rule families share (context.cpp).
 bool is_nvidia_runtime(const kube::PodTemplate& pod, const kube::Manifests& m);
 bool is_device_plugin(const kube::Workload& w);
+// A HelmRelease of NVIDIA's GPU Operator chart (gpu-operator): it deploys the device plugin, GPU
+// Feature Discovery and node-feature-discovery, and creates the RuntimeClass `nvidia`.
+bool is_gpu_operator(const kube::HelmRelease& hr);
+bool has_gpu_operator(const kube::Manifests& m);
+// Something in the manifests advertises nvidia.com/gpu on declared GPU nodes: a device plugin
+// DaemonSet (static or rendered from its HelmRelease) or the GPU Operator.
+bool gpus_advertised(const kube::Manifests& m);
 // libnvidia-container's brand for a node, from GPU Feature Discovery's product label.
 std::string brand_of(const kube::Node& n);
 std::string join_names(const std::vector<std::string>& v);

@@ -5,9 +5,14 @@
 
 #include <check/check.hpp>
 
+#include <algorithm>
+
+#include <fmt/format.h>
+
 #include <check/context.hpp>
 #include <check/fleet.hpp>
 #include <check/rules/registry.hpp>
+#include <kube/resources.hpp>
 
 namespace talgpu::check {
 
@@ -18,17 +23,29 @@ CheckReport run_check_with(const CheckInputs& in, std::vector<kube::Node> observ
   static const kube::Manifests k_empty;
   const kube::Manifests& m = in.manifests != nullptr ? *in.manifests : k_empty;
   report.nodes = build_nodes(in.config, std::move(observed), in.run_gpu_analysis, report.findings);
+  add_run_time_labels(report.nodes, m);
 
   kube::FitOptions base_opts;
   base_opts.runtime_classes = &m.runtime_classes;
   base_opts.time_slicing_replicas = m.gpu_time_slicing_replicas();
-  FleetShapes shapes = group_shapes(report.nodes, m, base_opts.time_slicing_replicas);
+  base_opts.declared_gpus_advertised = gpus_advertised(m);
+  FleetShapes shapes =
+      group_shapes(report.nodes, m, base_opts.time_slicing_replicas, base_opts.declared_gpus_advertised);
+  const bool any_gpu_advertised =
+      std::any_of(shapes.gpu_counts.begin(), shapes.gpu_counts.end(), [](int64_t c) { return c > 0; });
   report.node_shapes = shapes.shape_rep.size();
   report.fleet = shapes.fleet;
 
   report.placements.reserve(m.workloads.size());
   for (const auto& w : m.workloads) {
     report.placements.push_back(place_workload(w, m, report.nodes, shapes, base_opts, report.fit_evaluations));
+    Placement& p = report.placements.back();
+    // Pending (created, never scheduled) only when admission let it through and some node is
+    // short of GPUs only because nothing advertises them.
+    if (p.fits.empty() && !any_gpu_advertised && !report.nodes.empty() && kube::requests_resource(w.pod) &&
+        p.reason_counts().count(fmt::format("Insufficient {}", kube::k_gpu_resource)) != 0) {
+      p.pending = fmt::format("pending: no node advertises {}", kube::k_gpu_resource);
+    }
   }
 
   CheckContext ctx(in.config, m, report.nodes, *shapes.fleet, report.placements);

@@ -166,7 +166,9 @@ std::vector<NodeInfo> build_nodes(const talhelper::TalConfig* cfg, std::vector<k
       for (const auto& kv : dn.node_taints) {
         n.taints.push_back(parse_declared_taint(kv));
       }
-      if (dn.control_plane && !cfg->allow_scheduling_on_control_planes) {
+      // The node's own machine config decides: talconfig's field, unless a patch (applied after,
+      // as talhelper does) sets cluster.allowSchedulingOnControlPlanes.
+      if (dn.control_plane && !pf.allow_scheduling_on_control_planes.value_or(cfg->allow_scheduling_on_control_planes)) {
         n.taints.push_back(kube::Taint{std::string(k_control_plane_label), "", "NoSchedule", dn.location});
       }
       if (analyze) {
@@ -207,7 +209,31 @@ std::vector<NodeInfo> build_nodes(const talhelper::TalConfig* cfg, std::vector<k
   return out;
 }
 
-FleetShapes group_shapes(const std::vector<NodeInfo>& nodes, const kube::Manifests& m, int64_t time_slicing_replicas) {
+void add_run_time_labels(std::vector<NodeInfo>& nodes, const kube::Manifests& m) {
+  const kube::HelmRelease* op = nullptr;
+  for (const auto& hr : m.helm_releases) {
+    if (is_gpu_operator(hr)) {
+      op = &hr;
+      break;
+    }
+  }
+  if (op == nullptr) {
+    return;
+  }
+  for (auto& ni : nodes) {
+    if (ni.node.source != kube::NodeSource::declared || !ni.is_gpu) {
+      continue;
+    }
+    for (const char* key : {"feature.node.kubernetes.io/pci-10de.present", "nvidia.com/gpu.present"}) {
+      if (!ni.node.labels.contains(key)) {
+        ni.node.labels.set(key, "true", op->location);
+      }
+    }
+  }
+}
+
+FleetShapes group_shapes(const std::vector<NodeInfo>& nodes, const kube::Manifests& m, int64_t time_slicing_replicas,
+                         bool declared_gpus_advertised) {
   FleetShapes out;
   const ShapeLabels shape_labels(selectable_label_keys(m));
   auto fleet = std::make_shared<Fleet>();
@@ -218,7 +244,7 @@ FleetShapes group_shapes(const std::vector<NodeInfo>& nodes, const kube::Manifes
   for (size_t i = 0; i < nodes.size(); ++i) {
     const kube::Node& n = nodes[i].node;
     fleet->names.push_back(n.name);
-    out.gpu_counts[i] = kube::node_gpu_count(n, time_slicing_replicas).count.value_or(0);
+    out.gpu_counts[i] = kube::node_gpu_count(n, time_slicing_replicas, declared_gpus_advertised).count.value_or(0);
     const size_t h = shape_hash(n, out.gpu_counts[i], shape_labels);
     size_t shape = out.shape_rep.size();
     for (auto [it, end] = shapes_by_hash.equal_range(h); it != end; ++it) {

@@ -18,9 +18,16 @@ struct FleetShapes {
   std::vector<int64_t> gpu_counts;  // node -> allocatable nvidia.com/gpu (time-slicing applied)
 };
 
+// Labels the cluster adds to declared GPU nodes at run time, when the manifests deploy what adds
+// them: with the GPU Operator, node-feature-discovery's feature.node.kubernetes.io/pci-10de.present
+// (the operator's NFD config labels PCI devices by vendor; 10de is NVIDIA) and the operator's
+// nvidia.com/gpu.present. Observed nodes keep what the cluster reported.
+void add_run_time_labels(std::vector<NodeInfo>& nodes, const kube::Manifests& m);
+
 // Groups nodes by shape: the labels some workload or RuntimeClass selects on (not the hostname),
 // taints, unschedulable, GPU count and flag. Hash first, confirmed field by field.
-FleetShapes group_shapes(const std::vector<NodeInfo>& nodes, const kube::Manifests& m, int64_t time_slicing_replicas);
+FleetShapes group_shapes(const std::vector<NodeInfo>& nodes, const kube::Manifests& m, int64_t time_slicing_replicas,
+                         bool declared_gpus_advertised = true);
 
 // Where one workload fits (one fit per shape, or per node for name-pinned workloads); adds the
 // number of kube::fits calls to `fit_evaluations`.

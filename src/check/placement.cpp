@@ -69,7 +69,7 @@ std::string admit(const kube::Workload& w, const kube::FitOptions& opts, kube::R
   }
   if (opts.check_gpus) {
     for (const auto& problem : kube::validate_resources(*pod)) {
-      if (problem.field.find(kube::k_gpu_resource) != std::string::npos) {
+      if (kube::is_nvidia_problem(problem)) {
         return fmt::format("{}: {}", problem.field, problem.message);
       }
     }

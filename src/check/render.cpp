@@ -45,7 +45,7 @@ std::string render_placements_text(const CheckReport& report) {
     s += "  ";
     s += p.workload;
     s += " -> ";
-    s += fits.empty() ? "(no node)" : fits;
+    s += !fits.empty() ? fits : !p.pending.empty() ? p.pending : std::string("(no node)");
     s += '\n';
     const std::string* last = nullptr;  // a repeated name is listed once, with its first reason
     p.for_each_node([&](const std::string& name, const std::string& reason) {
@@ -123,7 +123,12 @@ std::string render_report_json(const CheckReport& report) {
         any = true;
       }
     }
-    out += any ? "\n      ],\n      \"rejected\": " : "[],\n      \"rejected\": ";
+    out += any ? "\n      ]" : "[]";
+    if (!p.pending.empty()) {
+      out += ",\n      \"pending\": ";
+      out += nlohmann::ordered_json(p.pending).dump();
+    }
+    out += ",\n      \"rejected\": ";
     any = false;
     const std::string* last = nullptr;  // a repeated name is listed once, with its first reason
     for (size_t i : fleet.by_name) {

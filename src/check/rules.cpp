@@ -43,7 +43,7 @@ const std::vector<RuleInfo> k_rules = {
      "keep exactly one kernel-module extension: proprietary for pre-Turing GPUs, either for Turing and newer.",
      "customization:\n  systemExtensions:\n    officialExtensions:\n      - siderolabs/nonfree-kmod-nvidia-lts\n"
      "      - siderolabs/nvidia-container-toolkit-lts\n"},
-    {"gpu-driver-unknown", Severity::warning,
+    {"gpu-driver-unknown", Severity::note,
      "the NVIDIA driver of a GPU node cannot be determined for its Talos version",
      "talgpu maps each Talos release and extension tier to the driver that siderolabs/extensions ships; "
      "for a release outside that table the driver, and so the CUDA ceiling, is unknown and the CUDA checks "
@@ -57,13 +57,13 @@ const std::vector<RuleInfo> k_rules = {
      "unknown name makes the schematic (and so the installer) fail.",
      "use the names the release offers (Talos 1.8+: the -lts / -production variants).",
      ""},
-    {"gpu-factory-lookup", Severity::note,
-     "the schematic behind an opaque talosImageURL was fetched from the Image Factory",
+    {"gpu-factory-lookup", Severity::warning,
+     "the schematic behind an opaque talosImageURL could not be fetched from the Image Factory",
      "With --online talgpu asks the factory (GET /schematics/<id>) for a schematic it could not recognise "
      "offline; the answer, or the failure to get one, is reported here.",
      "declare the schematic in talconfig.yaml instead of pinning an opaque URL, so it is checked offline.",
      ""},
-    {"gpu-kernel-modules-missing", Severity::warning,
+    {"gpu-kernel-modules-missing", Severity::error,
      "a GPU node's image carries the NVIDIA extensions but its config loads no NVIDIA kernel modules",
      "The kmod extensions blacklist nvidia, nvidia_uvm, nvidia_drm and nvidia_modeset "
      "(/usr/local/lib/modprobe.d/nvidia.conf); without machine.kernel.modules nothing loads and the "
@@ -78,7 +78,7 @@ const std::vector<RuleInfo> k_rules = {
      "add the kernel-module extension of the toolkit's tier.",
      "customization:\n  systemExtensions:\n    officialExtensions:\n      - siderolabs/nonfree-kmod-nvidia-lts\n"
      "      - siderolabs/nvidia-container-toolkit-lts\n"},
-    {"gpu-legacy-extension", Severity::error,
+    {"gpu-legacy-extension", Severity::warning,
      "a pre-1.8 NVIDIA extension name on a Talos release that split them into -lts and -production",
      "Talos 1.8 replaced nonfree-kmod-nvidia, nvidia-open-gpu-kernel-modules, nvidia-container-toolkit and "
      "nvidia-fabricmanager with -lts and -production variants; the factory aliases some old names to -lts, "
@@ -91,6 +91,16 @@ const std::vector<RuleInfo> k_rules = {
      "a -production toolkit (or the reverse) ships two driver versions and containers fail to start.",
      "use one tier for every NVIDIA extension of the node.",
      ""},
+    {"gpu-request-without-runtime", Severity::error,
+     "a pod requests nvidia.com/gpu but runs under runc, Talos's default runtime",
+     "On Talos containerd's default runtime is runc. NVIDIA's device plugin, with its default "
+     "DEVICE_LIST_STRATEGY=envvar, hands the allocated GPUs to the container as NVIDIA_VISIBLE_DEVICES, "
+     "which only the NVIDIA runtime (RuntimeClass handler nvidia) turns into device nodes and driver "
+     "libraries; under runc the pod starts with a GPU counted against the node and cannot use it. Not "
+     "raised when the device plugin uses a CDI strategy or the node's containerd default runtime is nvidia "
+     "(a machine.files entry under /etc/cri/conf.d).",
+     "set runtimeClassName: nvidia on the pod.",
+     "spec:\n  runtimeClassName: nvidia\n  containers:\n    - name: cuda\n      resources:\n        limits:\n          nvidia.com/gpu: 1\n"},
     {"gpu-toolkit-missing", Severity::error,
      "a node has an NVIDIA kernel-module extension but not the container toolkit",
      "Without nvidia-container-toolkit-* there is no containerd runtime 'nvidia', so RuntimeClass nvidia "
@@ -124,8 +134,8 @@ const std::vector<RuleInfo> k_rules = {
      "kubelet to modify taints; because Talos sends labels, annotations and taints in one update, the "
      "labels are lost too. talgpu's config generator moves talconfig nodeTaints of workers to the kubelet's "
      "registerWithTaints (applied once, when the Node registers), but a patch that sets machine.nodeTaints "
-     "bypasses it. talconfig nodeTaints on a worker are reported as a note: they apply at first "
-     "registration only.",
+     "bypasses it. talconfig nodeTaints on a worker are a different condition: the note "
+     "worker-taint-via-register (they apply at first registration only).",
      "set worker taints with registerWithTaints (talconfig nodeTaints do that) and change them later with "
      "kubectl taint as an admin.",
      "machine:\n  kubelet:\n    extraConfig:\n      registerWithTaints:\n        - key: nvidia.com/gpu\n          value: present\n          effect: NoSchedule\n"},
@@ -165,6 +175,16 @@ const std::vector<RuleInfo> k_rules = {
      "allocate memory; without nvidia the GPU is invisible.",
      "list all four modules.",
      "machine:\n  kernel:\n    modules:\n      - name: nvidia\n      - name: nvidia_uvm\n      - name: nvidia_drm\n      - name: nvidia_modeset\n"},
+    {"nvidia-runtime-unavailable", Severity::error,
+     "a pod with the nvidia RuntimeClass can be scheduled on nodes without the NVIDIA container toolkit",
+     "A RuntimeClass without scheduling (the form in Talos's NVIDIA guide) adds no nodeSelector or "
+     "tolerations to its pods, so a pod that tolerates the GPU taint but selects nothing can land on any "
+     "node; on a node without nvidia-container-toolkit containerd has no runtime 'nvidia' and the pod fails "
+     "with: no runtime for \"nvidia\" is configured.",
+     "give RuntimeClass nvidia scheduling.nodeSelector (a label only GPU nodes carry), or give the pod a "
+     "nodeSelector.",
+     "apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata:\n  name: nvidia\nhandler: nvidia\nscheduling:\n"
+     "  nodeSelector:\n    nvidia.com/gpu.present: \"true\"\n"},
     {"nvidia-runtimeclass", Severity::error,
      "there is no RuntimeClass `nvidia` with handler `nvidia` for the GPU nodes",
      "The NVIDIA container toolkit extension registers the containerd runtime `nvidia`; pods reach it only "
@@ -172,13 +192,31 @@ const std::vector<RuleInfo> k_rules = {
      "handler fails their sandboxes with \"no runtime for ... is configured\".",
      "add the RuntimeClass.",
      "apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata:\n  name: nvidia\nhandler: nvidia\n"},
+    {"nvidia-schematic-ignored", Severity::warning,
+     "a GPU node's talosImageURL and its schematic name different extension sets",
+     "talhelper uses talosImageURL for the installer when it is set and ignores the node's schematic there, "
+     "so upgrades install what the URL's schematic holds; boot media built from the schematic (genurl image) "
+     "carry the other set. The message lists the extensions that differ; when the NVIDIA ones are only in "
+     "the installer, a node (re)installed from the schematic's media boots without a GPU driver.",
+     "keep one source: point talosImageURL at the schematic's installer, or drop talosImageURL.",
+     ""},
     {"psa-enforce", Severity::error,
      "a workload violates its namespace's Pod Security enforce level",
      "The Pod Security admission plugin rejects pods that violate the namespace's "
      "pod-security.kubernetes.io/enforce level at its enforce-version. For controllers the Deployment or "
-     "DaemonSet is accepted but its pods are not created.",
+     "DaemonSet is accepted but its pods are not created. A namespace without the label gets the cluster "
+     "default: on Talos the API server's admissionControl sets enforce baseline (warn and audit restricted) "
+     "with kube-system exempt, which rejects hostPath volumes, host namespaces and privileged containers; "
+     "talgpu reads it, patches included, from talconfig.yaml.",
      "relax the namespace's level (GPU plugins usually need privileged) or harden the pod.",
      "metadata:\n  labels:\n    pod-security.kubernetes.io/enforce: privileged\n"},
+    {"psa-namespace-unmanaged", Severity::note,
+     "a workload's namespace is created by no manifest, so it gets the cluster's default Pod Security levels",
+     "Namespaces created outside the manifests (kubectl create namespace, Helm's createNamespace, Flux's "
+     "targetNamespace) carry no pod-security labels, so the API server applies its defaults to them; on "
+     "Talos that is enforce baseline.",
+     "create the namespace in the manifests with the pod-security labels its workloads need.",
+     "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: gpu\n  labels:\n    pod-security.kubernetes.io/enforce: privileged\n"},
     {"psa-warn", Severity::warning,
      "a workload violates its namespace's Pod Security warn level",
      "The API server admits the object but returns a warning to kubectl and Flux for every violation of "
@@ -199,7 +237,13 @@ const std::vector<RuleInfo> k_rules = {
      "set limits only (requests default to them) or equal requests and limits.",
      "resources:\n  limits:\n    nvidia.com/gpu: 1\n"},
     {"sched-no-node-fits", Severity::error,
-     "no node can run a workload (an error for GPU workloads, a warning otherwise)",
+     "no node can run a GPU workload",
+     "The scheduler filters every node out; the message gives each node's first reason in kube-scheduler's "
+     "words (untolerated taint, node affinity/selector, RuntimeClass, nodeName, Insufficient nvidia.com/gpu).",
+     "add the missing tolerations or fix the selectors; the placement table shows the reason per node.",
+     ""},
+    {"sched-no-node-fits-non-gpu", Severity::warning,
+     "no node can run a workload that uses no GPU",
      "The scheduler filters every node out; the message gives each node's first reason in kube-scheduler's "
      "words (untolerated taint, node affinity/selector, RuntimeClass, nodeName, Insufficient nvidia.com/gpu).",
      "add the missing tolerations or fix the selectors; the placement table shows the reason per node.",

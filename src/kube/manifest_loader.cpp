@@ -8,11 +8,13 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
 
 #include <core/fs.hpp>
+#include <kube/labels.hpp>
 #include <yaml/document.hpp>
 #include <yaml/reader.hpp>
 
@@ -859,6 +861,76 @@ Workload device_plugin_daemonset(const HelmRelease& hr, const yaml::Node* values
   return w;
 }
 
+// bjw-s app-template (charts/library/common, values.schema.json): `controllers.<id>` each render
+// one workload of `type` (deployment by default; statefulset, daemonset, job, cronjob) whose pod
+// takes `defaultPodOptions` overridden key by key by the controller's `pod`, and whose containers
+// are the map `controllers.<id>.containers.<name>` with `image.repository`/`image.tag` and
+// `resources`, `securityContext` as in a container. Named after the release, with "-<id>" when
+// the release has several controllers. Values keep the locations they were written at.
+void add_app_template_workloads(const HelmRelease& hr, const yaml::Node* values, Manifests& out, Diagnostics& diags) {
+  const yaml::Node* controllers = child(values, "controllers");
+  if (controllers == nullptr || !controllers->is_mapping()) {
+    return;
+  }
+  const yaml::Node* defaults = child(values, "defaultPodOptions");
+  for (const auto& ctl : controllers->entries()) {
+    if (!ctl.value.is_mapping()) {
+      continue;
+    }
+    if (const yaml::Node* en = ctl.value.find("enabled"); en != nullptr && en->is_scalar() && en->value() == "false") {
+      continue;
+    }
+    yaml::Node spec = yaml::Node::mapping();
+    for (const yaml::Node* opts : {defaults, child(&ctl.value, "pod")}) {
+      if (opts != nullptr && opts->is_mapping()) {
+        for (const auto& e : opts->entries()) {
+          spec.set(e.key.value(), e.value);
+        }
+      }
+    }
+    for (const char* list : {"initContainers", "containers"}) {
+      const yaml::Node* cs = child(&ctl.value, list);
+      if (cs == nullptr || !cs->is_mapping()) {
+        continue;
+      }
+      yaml::Node seq = yaml::Node::sequence();
+      for (const auto& c : cs->entries()) {
+        yaml::Node ctr = yaml::Node::mapping();
+        ctr.set("name", yaml::Node::string(c.key.value()));
+        std::string repo = str_at(c.value, {"image", "repository"});
+        std::string tag = str_at(c.value, {"image", "tag"});
+        ctr.set("image", yaml::Node::string(tag.empty() ? repo : repo + ":" + tag));
+        for (const char* key : {"resources", "securityContext", "command", "args"}) {
+          if (const yaml::Node* v = child(&c.value, key)) {
+            ctr.set(key, *v);
+          }
+        }
+        seq.push_back(std::move(ctr));
+      }
+      spec.set(list, std::move(seq));
+    }
+    Workload w;
+    std::string type = str_at(ctl.value, {"type"});
+    w.kind = type == "statefulset" ? WorkloadKind::stateful_set
+             : type == "daemonset" ? WorkloadKind::daemon_set
+             : type == "job"       ? WorkloadKind::job
+             : type == "cronjob"   ? WorkloadKind::cron_job
+                                   : WorkloadKind::deployment;
+    w.name = controllers->entries().size() == 1 ? hr.name : hr.name + "-" + ctl.key.value();
+    w.namespace_ = !hr.target_namespace.empty() ? hr.target_namespace : hr.namespace_;
+    if (std::string r = str_at(ctl.value, {"replicas"}); !r.empty() && w.kind != WorkloadKind::daemon_set) {
+      w.replicas = go_parse_int(r);
+    }
+    w.location = ctl.key.location().empty() ? hr.location : ctl.key.location();
+    w.derived_from = fmt::format("HelmRelease {}/{}", hr.namespace_, hr.name);
+    w.pod = read_pod_spec(spec, nullptr, "spec.values", diags);
+    if (w.pod.location.empty()) {
+      w.pod.location = w.location;
+    }
+    out.workloads.push_back(std::move(w));
+  }
+}
+
 void add_helm_release(const yaml::Node& doc, Manifests& out, Diagnostics& diags) {
   Fields top(&doc, "", diags);
   Fields meta(top.get("metadata"), "metadata", diags);
@@ -884,7 +956,14 @@ void add_helm_release(const yaml::Node& doc, Manifests& out, Diagnostics& diags)
     spec.type_error(*values, "values", "a mapping");
     values = nullptr;
   }
+  if (const yaml::Node* rc = child(child(values, "operator"), "runtimeClass"); rc != nullptr && rc->is_scalar()) {
+    hr.operator_runtime_class = rc->value();
+  }
   out.helm_releases.push_back(hr);
+  if (hr.chart == "app-template") {
+    add_app_template_workloads(hr, values, out, diags);
+    return;
+  }
   if (!is_device_plugin_chart(hr.chart)) {
     return;
   }
@@ -953,6 +1032,7 @@ void add_document(const yaml::Node& doc, const std::string& file, Manifests& out
     k.name = str_at(doc, {"metadata", "name"});
     k.namespace_ = str_at(doc, {"metadata", "namespace"});
     k.path = str_at(doc, {"spec", "path"});
+    k.target_namespace = str_at(doc, {"spec", "targetNamespace"});
     k.location = doc.location();
     out.flux_kustomizations.push_back(std::move(k));
   } else if (kind == "ConfigMap") {
@@ -1113,6 +1193,90 @@ std::string find_repo_root(const std::string& start) {
   return is_directory(start) ? start : dirname_of(start);
 }
 
+// The `spec.path` of the flux-system Kustomization in a bootstrap's gotk-sync.yaml, or "".
+std::string gotk_sync_path(const std::string& file) {
+  auto text = read_file(file);
+  if (!text) {
+    return {};
+  }
+  auto docs = yaml::parse(*text, file);
+  if (!docs) {
+    return {};
+  }
+  for (const auto& d : *docs) {
+    const yaml::Node* kind = d.root.is_mapping() ? d.root.find("kind") : nullptr;
+    const yaml::Node* spec = d.root.is_mapping() ? d.root.find("spec") : nullptr;
+    const yaml::Node* path = spec != nullptr && spec->is_mapping() ? spec->find("path") : nullptr;
+    if (kind != nullptr && kind->is_scalar() && kind->value() == "Kustomization" && path != nullptr &&
+        path->is_scalar()) {
+      return path->value();
+    }
+  }
+  return {};
+}
+
+// The root of the Flux source a folder belongs to. flux bootstrap writes
+// <path>/flux-system/gotk-sync.yaml, whose Kustomization's spec.path is <path> relative to the
+// GitRepository's root (kustomize-controller resolves spec.path against the artifact's root,
+// api/v1 KustomizationSpec.Path: "Path to the directory containing the kustomization.yaml file
+// ... relative to the root of the source"): a gotk-sync.yaml at X/flux-system whose path is P
+// with X ending in P puts the root at X minus P. Searched from `start` up to `stop` (the git
+// root), at most two folders deep below each; "" when none is found.
+std::string find_flux_root(const std::string& start, const std::string& stop) {
+  std::error_code ec;
+  fs::path p = fs::absolute(start, ec);
+  if (!is_directory(p.string())) {
+    p = p.parent_path();
+  }
+  const fs::path limit = fs::absolute(stop, ec).lexically_normal();
+  auto root_from = [](const fs::path& sync) -> std::string {
+    fs::path x = sync.parent_path().parent_path().lexically_normal();  // X (holds flux-system/)
+    std::string rel = gotk_sync_path(sync.string());
+    fs::path rp = fs::path(rel).lexically_normal();
+    std::vector<fs::path> parts;
+    for (const auto& c : rp) {
+      if (!c.empty() && c != "." && c != "/") {
+        parts.push_back(c);
+      }
+    }
+    fs::path root = x;
+    for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
+      if (root.filename() != *it) {
+        return {};
+      }
+      root = root.parent_path();
+    }
+    return root.string();
+  };
+  for (fs::path q = p.lexically_normal(); !q.empty(); q = q.parent_path()) {
+    std::vector<fs::path> levels = {q};
+    for (size_t depth = 0; depth < 3 && !levels.empty(); ++depth) {
+      std::vector<fs::path> next;
+      for (const auto& dir : levels) {
+        fs::path sync = dir / "flux-system" / "gotk-sync.yaml";
+        if (fs::exists(sync, ec)) {
+          if (std::string r = root_from(sync); !r.empty()) {
+            return r;
+          }
+        }
+        if (depth + 1 < 3) {
+          for (const auto& e : fs::directory_iterator(dir, fs::directory_options::skip_permission_denied, ec)) {
+            if (e.is_directory(ec) && e.path().filename().string().front() != '.') {
+              next.push_back(e.path());
+            }
+          }
+        }
+      }
+      std::sort(next.begin(), next.end());
+      levels = std::move(next);
+    }
+    if (q == limit || q == q.root_path()) {
+      break;
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 const RuntimeClass* Manifests::find_runtime_class(std::string_view name) const {
@@ -1149,16 +1313,127 @@ int64_t Manifests::gpu_time_slicing_replicas() const {
   return best;
 }
 
+namespace {
+
+// The GPU Operator's ClusterPolicy controller creates the RuntimeClass named by the chart value
+// operator.runtimeClass (default "nvidia") with handler "nvidia" (NVIDIA/gpu-operator
+// controllers/object_controls.go, the RuntimeClass it applies; deployments/gpu-operator/values.yaml
+// operator.runtimeClass), so a cluster with the operator has it without a manifest.
+void add_operator_runtime_classes(Manifests& out) {
+  for (const auto& hr : out.helm_releases) {
+    if (hr.chart != "gpu-operator") {
+      continue;
+    }
+    std::string name = hr.operator_runtime_class.empty() ? "nvidia" : hr.operator_runtime_class;
+    if (out.find_runtime_class(name) != nullptr) {
+      continue;
+    }
+    RuntimeClass rc;
+    rc.name = name;
+    rc.handler = "nvidia";
+    rc.location = hr.location;
+    rc.handler_location = hr.location;
+    out.runtime_classes.push_back(std::move(rc));
+  }
+}
+
+Result<void> follow_flux(const ManifestLoadOptions& opts, Manifests& out, Loader& loader, Diagnostics& diags);
+
+// kustomize-controller: spec.targetNamespace "sets or overrides the namespace" of every namespaced
+// object the Kustomization applies (fluxcd/kustomize-controller api/v1 KustomizationSpec). A
+// HelmRelease moved there installs its chart there too, unless it names its own targetNamespace.
+void apply_target_namespaces(Manifests& out) {
+  std::vector<std::pair<std::string, const FluxKustomization*>> dirs;
+  std::error_code ec;
+  for (const auto& k : out.flux_kustomizations) {
+    if (!k.target_namespace.empty() && !k.resolved_path.empty()) {
+      std::string d = fs::weakly_canonical(k.resolved_path, ec).string();
+      dirs.emplace_back(ec ? k.resolved_path : d, &k);
+    }
+  }
+  if (dirs.empty()) {
+    return;
+  }
+  std::map<std::string, std::string, std::less<>> by_file;  // file -> target namespace ("" none)
+  auto target_of = [&](const SourceLocation& loc) -> const std::string& {
+    auto [it, fresh] = by_file.try_emplace(std::string(loc.file.str()));
+    if (fresh) {
+      std::string f = fs::weakly_canonical(it->first, ec).string();
+      size_t best = 0;
+      for (const auto& [d, k] : dirs) {  // the deepest Kustomization path holding the file wins
+        if (f.size() > d.size() && f.compare(0, d.size(), d) == 0 && f[d.size()] == '/' && d.size() > best) {
+          best = d.size();
+          it->second = k->target_namespace;
+        }
+      }
+    }
+    return it->second;
+  };
+  for (auto& hr : out.helm_releases) {
+    if (const std::string& t = target_of(hr.location); !t.empty()) {
+      hr.namespace_ = t;
+    }
+  }
+  for (auto& w : out.workloads) {
+    const std::string& t = target_of(w.location);
+    if (t.empty()) {
+      continue;
+    }
+    if (w.derived_from.empty()) {
+      w.namespace_ = t;
+      continue;
+    }
+    // Rendered from a HelmRelease: its own targetNamespace wins, else the release's namespace.
+    for (const auto& hr : out.helm_releases) {
+      const std::string suffix = "/" + hr.name;
+      if (hr.location.file == w.location.file && w.derived_from.size() > suffix.size() &&
+          w.derived_from.compare(w.derived_from.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        if (hr.target_namespace.empty()) {
+          w.namespace_ = t;
+        }
+        w.derived_from = fmt::format("HelmRelease {}/{}", t, hr.name);
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace
+
 Result<Manifests> load_manifests(const ManifestLoadOptions& opts, Diagnostics& diags) {
   Manifests out;
   Loader loader(out, diags);
   for (const auto& p : opts.paths) {
     TRY(loader.load_path(p));
   }
-  if (!opts.follow_flux || opts.paths.empty()) {
-    return out;
+  if (opts.follow_flux && !opts.paths.empty()) {
+    TRY(follow_flux(opts, out, loader, diags));
   }
-  std::string root = opts.repo_root.empty() ? find_repo_root(opts.paths.front()) : opts.repo_root;
+  apply_target_namespaces(out);
+  add_operator_runtime_classes(out);
+  return out;
+}
+
+namespace {
+
+Result<void> follow_flux(const ManifestLoadOptions& opts, Manifests& out, Loader& loader, Diagnostics& diags) {
+  std::string root = opts.repo_root;
+  if (root.empty()) {
+    // The Flux source's root when a bootstrap shows where it is, else the git repository's root.
+    std::string git_root = find_repo_root(opts.paths.front());
+    root = find_flux_root(opts.paths.front(), git_root);
+    if (root.empty()) {
+      root = git_root;
+    }
+  }
+  std::string shown_root = root;  // in messages: relative to the working folder when below it
+  {
+    std::error_code ec;
+    fs::path rel = fs::relative(root, fs::current_path(ec), ec);
+    if (!ec && !rel.empty() && rel.begin()->string() != "..") {
+      shown_root = rel.string();
+    }
+  }
   // Flux Kustomizations found so far (and in what they lead to) name more folders.
   for (size_t i = 0; i < out.flux_kustomizations.size(); ++i) {
     FluxKustomization& k = out.flux_kustomizations[i];
@@ -1172,7 +1447,7 @@ Result<Manifests> load_manifests(const ManifestLoadOptions& opts, Diagnostics& d
     std::string resolved = rel.empty() || rel == "." ? root : join_path(root, rel);
     if (!is_directory(resolved)) {
       diags.warning("manifest-path",
-                    fmt::format("Flux Kustomization '{}' path '{}' is not a folder under {}", k.name, k.path, root),
+                    fmt::format("Flux Kustomization '{}' path '{}' is not a folder under {}", k.name, k.path, shown_root),
                     k.location);
       continue;
     }
@@ -1180,7 +1455,9 @@ Result<Manifests> load_manifests(const ManifestLoadOptions& opts, Diagnostics& d
     std::string path_copy = resolved;
     TRY(loader.load_path(path_copy));
   }
-  return out;
+  return {};
 }
+
+}  // namespace
 
 }  // namespace talgpu::kube

@@ -54,9 +54,10 @@ struct Manifests {
 
 struct ManifestLoadOptions {
   std::vector<std::string> paths;  // files and folders
-  // Where Flux `spec.path` values resolve ("./clusters/prod" is relative to the repository root).
-  // Empty: the nearest folder above the first input that holds a `.git`, else the first input's
-  // folder.
+  // Where Flux `spec.path` values resolve ("./clusters/prod" is relative to the source's root).
+  // Empty: the Flux source root that a bootstrap's <path>/flux-system/gotk-sync.yaml shows (found
+  // from the first input upwards, up to the git root), else the nearest folder above the first
+  // input that holds a `.git`, else the first input's folder.
   std::string repo_root;
   bool follow_flux = true;
 };

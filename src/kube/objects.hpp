@@ -327,6 +327,7 @@ struct HelmRelease {
   std::string chart;  // spec.chart.spec.chart, or the chartRef name
   std::string chart_version;
   std::string target_namespace;  // spec.targetNamespace ("" = the release's namespace)
+  std::string operator_runtime_class;  // GPU Operator values operator.runtimeClass, when set
   SourceLocation location;
 };
 
@@ -335,6 +336,7 @@ struct FluxKustomization {
   std::string name;
   std::string namespace_;
   std::string path;           // spec.path as written
+  std::string target_namespace;  // spec.targetNamespace: set on every namespaced object of the path
   std::string resolved_path;  // on disk, "" when it could not be resolved
   SourceLocation location;
 };

@@ -55,16 +55,17 @@ void validate_item(const std::string& name, const ResourceValue& rv, const Field
   if (check_names) {
     if (name.find('/') == std::string::npos || is_native_resource(name)) {
       if (!is_standard_container_resource(name)) {
-        out.push_back({"resource-invalid-name", field(), "must be a standard resource for containers", rv.location});
+        out.push_back({"resource-invalid-name", field(), name, "must be a standard resource for containers", rv.location});
         return;
       }
     } else if (!is_extended_resource_name(name)) {
-      out.push_back({"resource-invalid-name", field(), "doesn't follow extended resource name standard", rv.location});
+      out.push_back({"resource-invalid-name", field(), name, "doesn't follow extended resource name standard",
+                     rv.location});
       return;
     }
   }
   if (!rv.quantity.valid) {
-    out.push_back({"resource-invalid-quantity", field(),
+    out.push_back({"resource-invalid-quantity", field(), name,
                    fmt::format("quantities must match the regular expression "
                                "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' (got \"{}\")",
                                rv.quantity.text),
@@ -72,11 +73,11 @@ void validate_item(const std::string& name, const ResourceValue& rv, const Field
     return;
   }
   if (rv.quantity.negative()) {
-    out.push_back({"resource-negative", field(), "must be greater than or equal to 0", rv.location});
+    out.push_back({"resource-negative", field(), name, "must be greater than or equal to 0", rv.location});
     return;
   }
   if (is_extended_resource_name(name) && !rv.quantity.is_integer()) {
-    out.push_back({"resource-not-integer", field(), "must be an integer", rv.location});
+    out.push_back({"resource-not-integer", field(), name, "must be an integer", rv.location});
   }
 }
 
@@ -128,16 +129,19 @@ void validate_requirements(const ResourceRequirements& r, const FieldPath& base,
     if (lim && lim->quantity.valid) {
       if (!overcommit_allowed(name)) {
         if (!req.quantity.same_amount(lim->quantity)) {
-          out.push_back({"resource-request-not-equal-limit", field(),
+          out.push_back({"resource-request-not-equal-limit", field(), name,
                          fmt::format("must be equal to {} limit of {}", name, lim->quantity.text), req.location});
         }
       } else if (req.quantity.value > lim->quantity.value) {
-        out.push_back({"resource-request-over-limit", field(),
+        out.push_back({"resource-request-over-limit", field(), name,
                        fmt::format("must be less than or equal to {} limit of {}", name, lim->quantity.text),
                        req.location});
       }
     } else if (!lim && !overcommit_allowed(name)) {
-      out.push_back({"resource-limit-missing", fmt::format("{}.limits", base()),
+      // pkg/apis/core/validation/validation.go ValidateContainerResourceRequirements (and
+      // validateResourceRequirements before it): field.Required(limPath, "Limit must be set for
+      // non overcommitable resources"): the path is ".limits", without the resource's name.
+      out.push_back({"resource-limit-missing", fmt::format("{}.limits", base()), name,
                      fmt::format("Limit must be set for non overcommitable resources ({})", name), req.location});
     }
   });
@@ -155,6 +159,10 @@ int64_t container_request(const Container& c, std::string_view resource) {
 }
 
 }  // namespace
+
+bool is_nvidia_problem(const ResourceProblem& p) {
+  return p.resource.rfind("nvidia.com/", 0) == 0;
+}
 
 bool is_native_resource(std::string_view name) {
   return name.find('/') == std::string_view::npos || name.find("kubernetes.io/") != std::string_view::npos;
@@ -238,7 +246,7 @@ bool requests_resource(const PodTemplate& pod, std::string_view resource) {
   return false;
 }
 
-GpuCount node_gpu_count(const Node& node, int64_t time_slicing_replicas) {
+GpuCount node_gpu_count(const Node& node, int64_t time_slicing_replicas, bool declared_advertised) {
   GpuCount out;
   std::string res(k_gpu_resource);
   if (auto it = node.allocatable.find(res); it != node.allocatable.end()) {
@@ -267,6 +275,12 @@ GpuCount node_gpu_count(const Node& node, int64_t time_slicing_replicas) {
       out.location = node.labels.location_of("nvidia.com/gpu.count");
       return out;
     }
+  }
+  if (node.gpu && !declared_advertised) {
+    out.count = 0;
+    out.source = "declared GPU node, but no device plugin advertises its GPUs";
+    out.location = node.location;
+    return out;
   }
   if (node.gpu) {
     out.count = replicas;

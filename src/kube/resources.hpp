@@ -16,10 +16,16 @@ namespace talgpu::kube {
 struct ResourceProblem {
   std::string rule;     // resource-not-integer, resource-request-not-equal-limit, resource-limit-missing,
                         // resource-invalid-name, resource-invalid-quantity, resource-negative
-  std::string field;    // "spec.containers[0].resources.requests[nvidia.com/gpu]"
+  std::string field;    // "spec.containers[0].resources.requests[nvidia.com/gpu]" (or ".limits" when missing)
+  std::string resource;  // the resource the problem is about ("nvidia.com/gpu"); empty for none
   std::string message;  // the API server's words
   SourceLocation location;
 };
+
+// The problem concerns an NVIDIA resource (nvidia.com/gpu, nvidia.com/mig-*, ...). Tested on the
+// resource name, not the field path: "Limit must be set" is reported at ".limits", which names
+// no resource (validation.go: field.Required(limPath, ...)).
+bool is_nvidia_problem(const ResourceProblem& p);
 
 // native = no '/' or a kubernetes.io/ prefix; extended = not native, not "requests."-prefixed.
 bool is_native_resource(std::string_view name);
@@ -43,6 +49,10 @@ struct GpuCount {
 // How many `nvidia.com/gpu` the node advertises: status.allocatable (observed), else capacity,
 // else the nvidia.com/gpu.count label (times time-slicing replicas), else at least 1 for a node
 // declared as a GPU node, else 0 for a declared non-GPU node.
-GpuCount node_gpu_count(const Node& node, int64_t time_slicing_replicas = 1);
+// `declared_advertised`: whether something in the manifests (a device plugin) will advertise the
+// GPUs of a declared GPU node. When false, a declared node without an observed count has 0: the
+// kubelet reports nvidia.com/gpu only once a device plugin registers it (k8s-device-plugin
+// README, "the device plugin ... advertises nvidia.com/gpu"), so a GPU pod stays Pending.
+GpuCount node_gpu_count(const Node& node, int64_t time_slicing_replicas = 1, bool declared_advertised = true);
 
 }  // namespace talgpu::kube

@@ -353,7 +353,7 @@ FitResult fits(const PodTemplate& input, const Node& node, const FitOptions& opt
   }
   if (opts.check_gpus && !opts.admitted) {
     for (const auto& p : validate_resources(*pod)) {
-      if (p.field.find(k_gpu_resource) != std::string::npos) {
+      if (is_nvidia_problem(p)) {
         return fail(FitFailure::gpu_invalid, fmt::format("{}: {}", p.field, p.message), p.location);
       }
     }
@@ -409,7 +409,7 @@ FitResult fits(const PodTemplate& input, const Node& node, const FitOptions& opt
   // NodeResourcesFit, for nvidia.com/gpu only.
   if (opts.check_gpus && requests_resource(*pod)) {
     int64_t want = pod_request(*pod);
-    GpuCount have = node_gpu_count(node, opts.time_slicing_replicas);
+    GpuCount have = node_gpu_count(node, opts.time_slicing_replicas, opts.declared_gpus_advertised);
     if (have.count && want > *have.count) {
       SourceLocation loc;
       for (const Container* c : pod->all_containers()) {

@@ -90,6 +90,7 @@ struct FitOptions {
   bool daemon_set = false;          // add DaemonSet automatic tolerations
   bool check_gpus = true;           // compare nvidia.com/gpu requests with the node's count
   int64_t time_slicing_replicas = 1;  // from the device plugin config
+  bool declared_gpus_advertised = true;  // a device plugin in the manifests advertises declared GPUs
   bool comparison_operators = false;  // TaintTolerationComparisonOperators gate
   // The caller already ran the node-independent admission steps (RuntimeClass merge, resource
   // validation) and passes the merged pod: fits() skips them. Lets a caller fitting one pod on

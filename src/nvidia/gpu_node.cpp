@@ -21,11 +21,16 @@ bool is_nvidia_module(std::string_view name) {
   return name.rfind("nvidia", 0) == 0;
 }
 
-void add_module(std::vector<std::pair<std::string, SourceLocation>>& out, const std::string& name,
+void add_module(std::vector<std::pair<std::string, SourceLocation>>& out, const std::string& written,
                 const SourceLocation& loc) {
-  if (!is_nvidia_module(name)) {
+  if (!is_nvidia_module(written)) {
     return;
   }
+  // modprobe(8): "there is no difference between _ and - in module names (automatic underscore
+  // conversion is performed)"; kmod normalises names with underscores() in libkmod-util.c, so
+  // nvidia-uvm and nvidia_uvm load the same module. Kept in the kernel's spelling.
+  std::string name = written;
+  std::replace(name.begin(), name.end(), '-', '_');
   for (const auto& [n, l] : out) {
     if (n == name) {
       return;
@@ -322,12 +327,17 @@ std::vector<Schematic> nvidia_candidate_schematics(const Version& talos) {
   return out;
 }
 
-std::vector<std::pair<std::string, SourceLocation>> nvidia_modules_in_config(const talhelper::Node& node) {
+std::vector<std::pair<std::string, SourceLocation>> nvidia_modules_in_config(const talhelper::Node& node,
+                                                                             const std::vector<talhelper::Patch>& global) {
   std::vector<std::pair<std::string, SourceLocation>> out;
   for (const auto& m : node.kernel_modules) {
     add_module(out, m.name, m.location.empty() ? node.location : m.location);
   }
   for (const auto& p : node.patches) {
+    modules_from_patch(p, out);
+  }
+  // talhelper applies the top-level `patches:` to every node after its own (genconfig.go).
+  for (const auto& p : global) {
     modules_from_patch(p, out);
   }
   return out;
@@ -349,7 +359,7 @@ GpuNodeInfo analyze_gpu_node(const talhelper::TalConfig& cfg, const talhelper::N
     diags.error(img.error().rule.empty() ? "imagefactory-template" : img.error().rule, img.error().message,
                 img.error().location.empty() ? node.location : img.error().location);
   }
-  for (const auto& [name, loc] : nvidia_modules_in_config(node)) {
+  for (const auto& [name, loc] : nvidia_modules_in_config(node, cfg.patches)) {
     info.kernel_modules.push_back(name);
   }
 
@@ -434,7 +444,9 @@ GpuNodeInfo analyze_gpu_node(const talhelper::TalConfig& cfg, const talhelper::N
   }
 
   if (info.gpu && info.flavor && info.kernel_modules.empty()) {
-    diags.warning("gpu-kernel-modules-missing",
+    // An error like nvidia-kernel-modules (one module missing): with none loaded the node has no
+    // driver at all, so every GPU pod on it fails.
+    diags.error("gpu-kernel-modules-missing",
                   fmt::format("{}: the NVIDIA extensions blacklist their modules until machine.kernel.modules "
                               "lists them, and this node loads none",
                               node.hostname),

@@ -81,7 +81,9 @@ std::vector<imagefactory::Schematic> nvidia_candidate_schematics(const Version& 
 std::optional<std::string> installer_drops_nvidia(const GpuNodeInfo& info);
 
 // NVIDIA kernel modules the node's config loads (kernelModules and machine.kernel.modules in
-// its patches, strategic-merge or JSON6902), in order of appearance, without duplicates.
-std::vector<std::pair<std::string, SourceLocation>> nvidia_modules_in_config(const talhelper::Node& node);
+// its patches and then the `global` top-level patches, strategic-merge or JSON6902), in order of
+// appearance, without duplicates, '-' written as '_' (modprobe's spelling: nvidia-uvm is nvidia_uvm).
+std::vector<std::pair<std::string, SourceLocation>> nvidia_modules_in_config(
+    const talhelper::Node& node, const std::vector<talhelper::Patch>& global = {});
 
 }  // namespace talgpu::nvidia

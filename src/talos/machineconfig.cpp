@@ -318,6 +318,10 @@ void extra_documents(const GenOptions& o, std::vector<Node>& docs) {
 
 }  // namespace
 
+yaml::Node default_pod_security_admission() {
+  return pod_security_admission();
+}
+
 Result<std::vector<Node>> generate_config(MachineType type, const GenOptions& o, const SecretsBundle& s) {
   const Contract& c = o.contract;
   if (!c.at_least(1, 3) || c.greater(1, Contract::k_newest_minor)) {

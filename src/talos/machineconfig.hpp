@@ -61,6 +61,11 @@ Result<std::vector<yaml::Node>> generate_config(MachineType type, const GenOptio
 // go-yaml v3 text of a config stream (4-space indent, documents separated by ---).
 std::string encode_config(const std::vector<yaml::Node>& docs);
 
+// cluster.apiServer.admissionControl as Talos generates it (k8s.DefaultPodSecurityAdmissionControlConfig,
+// pkg/machinery/config/types/k8s): PodSecurity with defaults enforce baseline, warn and audit
+// restricted, all at latest, and kube-system exempt.
+yaml::Node default_pod_security_admission();
+
 // Reorders every mapping of a config document into Talos's struct order (see the file comment).
 // Unknown keys keep their relative order after the known ones.
 void canonicalize(yaml::Node& doc);

@@ -97,9 +97,33 @@ TEST(CheckRules, HealthyClusterHasNoErrorsAndPlacesTheTrainer) {
 
 TEST(CheckRules, WorkerTaintFromTalconfigIsANote) {
   auto r = run_on("cluster/talconfig.yaml", {"cluster/apps"});
-  auto found = r->with("node-taints-noderestriction");
+  // Its own id: node-taints-noderestriction is only the error of a patch's machine.nodeTaints.
+  EXPECT_TRUE(r->with("node-taints-noderestriction").empty());
+  auto found = r->with("worker-taint-via-register");
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0]->severity, Severity::note);
+}
+
+// `talgpu explain RULE` prints the catalogue's severity: every finding must carry exactly it
+// (one id per condition, never an id raised at two severities).
+TEST(CheckRules, EveryFindingHasTheSeverityExplainShows) {
+  std::vector<std::unique_ptr<::Run>> runs;
+  runs.push_back(run_on("cluster-bad/talconfig.yaml", {"cluster/apps", "manifests/no-fit", "manifests/psa"}));
+  for (const char* dir : {"manifests/cuda-minor", "manifests/cuda-official-geforce", "manifests/cuda-require",
+                          "manifests/gpu-resources", "manifests/invisible", "manifests/no-fit", "manifests/plugin-gap",
+                          "manifests/psa", "manifests/rc-missing"}) {
+    runs.push_back(run_on("cluster/talconfig.yaml", {"cluster/apps", dir}));
+  }
+  size_t checked = 0;
+  for (const auto& r : runs) {
+    for (const auto& d : r->report.findings.items()) {
+      if (const auto* info = check::find_rule(d.rule)) {
+        EXPECT_EQ(severity_name(d.severity), std::string(severity_name(info->severity))) << d.rule << ": " << d.message;
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(checked, 20u);
 }
 
 TEST(CheckRules, MissingRuntimeClass) {
@@ -192,6 +216,13 @@ TEST(CheckRules, WorkerPatchTaintsAndForbiddenLabels) {
   auto taints = r->with("node-taints-noderestriction");
   ASSERT_EQ(taints.size(), 1u);
   EXPECT_EQ(taints[0]->severity, Severity::error);
+  // At the taint's key inside the inline patch, not at the patch's `- |-`.
+  EXPECT_EQ(taints[0]->location.line, 35) << taints[0]->location.str();
+  EXPECT_EQ(taints[0]->location.column, 13) << taints[0]->location.str();
+  auto image = r->with("nvidia-installer-image");
+  ASSERT_EQ(image.size(), 1u);
+  EXPECT_EQ(image[0]->location.line, 33) << image[0]->location.str();
+  EXPECT_EQ(image[0]->location.column, 20) << image[0]->location.str();
   EXPECT_EQ(r->with("node-label-forbidden").size(), 1u);
 }
 

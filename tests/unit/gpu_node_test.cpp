@@ -242,6 +242,21 @@ TEST(GpuNode, KernelModulesFromJson6902AndKernelModulesField) {
   EXPECT_EQ(mods[2].first, "nvidia_drm");
 }
 
+TEST(GpuNode, KernelModulesDashIsUnderscoreAndGlobalPatchesCount) {
+  talhelper::Node n;
+  n.hostname = "x";
+  n.kernel_modules.push_back(talhelper::KernelModule{"nvidia-uvm", {}, {}});
+  n.kernel_modules.push_back(talhelper::KernelModule{"nvidia_uvm", {}, {}});  // the same module
+  std::vector<talhelper::Patch> global = {
+      talhelper::Patch{"machine:\n  kernel:\n    modules:\n      - name: nvidia\n      - name: nvidia-drm\n", "", {}}};
+  auto mods = nvidia_modules_in_config(n, global);
+  ASSERT_EQ(mods.size(), 3u);
+  EXPECT_EQ(mods[0].first, "nvidia_uvm");
+  EXPECT_EQ(mods[1].first, "nvidia");
+  EXPECT_EQ(mods[2].first, "nvidia_drm");
+  EXPECT_EQ(nvidia_modules_in_config(n).size(), 1u);  // without the top-level patches
+}
+
 TEST(GpuNode, InstallerUrlSchematicId) {
   std::string id(imagefactory::k_empty_schematic_id);
   EXPECT_EQ(installer_url_schematic_id("factory.talos.dev/metal-installer/" + id), id);

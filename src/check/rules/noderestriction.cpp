@@ -28,7 +28,9 @@ void rules_noderestriction(const CheckContext& ctx, Diagnostics& diags) {
                   loc, "set worker taints with talconfig nodeTaints (generated as registerWithTaints)");
     }
     for (const auto& kv : dn.node_taints) {
-      diags.note("node-taints-noderestriction",
+      // Its own id (the condition genconfig reports too): node-taints-noderestriction is only the
+      // error of a patch that sets machine.nodeTaints.
+      diags.note("worker-taint-via-register",
                  fmt::format("{}: taint '{}' on a worker is applied through registerWithTaints when the node "
                              "registers; later changes need 'kubectl taint' as an admin",
                              dn.hostname, kv.key),

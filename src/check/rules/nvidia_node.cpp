@@ -4,6 +4,7 @@
 // upgrades keep them.
 
 #include <algorithm>
+#include <optional>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -83,21 +84,51 @@ void installer_rule(const talhelper::Node& dn, const nvidia::GpuNodeInfo& g, con
     return;
   }
   auto id = nvidia::installer_url_schematic_id(dn.talos_image_url);
-  std::string declared_id;
+  const SourceLocation at = dn.talos_image_url_location.empty() ? dn.location : dn.talos_image_url_location;
+  if (plain_installer(dn.talos_image_url)) {
+    diags.error("nvidia-installer-image",
+                fmt::format("{}: talosImageURL '{}' is the plain installer; upgrades drop the NVIDIA extensions",
+                            dn.hostname, dn.talos_image_url),
+                at);
+    return;
+  }
+  std::optional<imagefactory::Schematic> declared;
   if (dn.schematic) {
     Diagnostics ignore;
-    if (auto s = imagefactory::read_schematic(*dn.schematic, ignore)) {
-      declared_id = imagefactory::schematic_id(*s);
+    declared = imagefactory::read_schematic(*dn.schematic, ignore);
+  }
+  if (!id || !declared || *id == imagefactory::schematic_id(*declared)) {
+    return;
+  }
+  // talhelper uses talosImageURL when it is set and ignores the node's schematic for the installer
+  // (pkg/config: GetInstallerURL returns TalosImageURL first), so the installer carries what the
+  // URL's schematic holds (this node's GPU facts come from it). The schematic still drives boot
+  // media (`genurl image`), which then differ from what the node runs after an upgrade.
+  const std::string declared_id = imagefactory::schematic_id(*declared);
+  const auto& want = declared->customization.official_extensions;
+  std::vector<std::string> only_url;
+  std::vector<std::string> only_schematic;
+  for (const auto& e : g.extensions) {
+    if (std::find(want.begin(), want.end(), e) == want.end()) {
+      only_url.push_back(e);
     }
   }
-  if (plain_installer(dn.talos_image_url) || (id && !declared_id.empty() && *id != declared_id)) {
-    diags.error("nvidia-installer-image",
-                fmt::format("{}: talosImageURL '{}' is not the factory installer of the node's schematic{}; "
-                            "upgrades drop the NVIDIA extensions",
-                            dn.hostname, dn.talos_image_url,
-                            declared_id.empty() ? "" : fmt::format(" ({})", declared_id)),
-                dn.talos_image_url_location.empty() ? dn.location : dn.talos_image_url_location);
+  for (const auto& e : want) {
+    if (std::find(g.extensions.begin(), g.extensions.end(), e) == g.extensions.end()) {
+      only_schematic.push_back(e);
+    }
   }
+  std::string differ = g.extensions.empty()
+                           ? std::string("the installer's extensions are unknown (not a standard NVIDIA set)")
+                           : fmt::format("only in the installer: {}; only in the schematic: {}",
+                                         only_url.empty() ? "none" : join_names(only_url),
+                                         only_schematic.empty() ? "none" : join_names(only_schematic));
+  diags.warning("nvidia-schematic-ignored",
+                fmt::format("{}: talosImageURL (schematic {}) wins over the node's schematic ({}), which talhelper "
+                            "then ignores for the installer; {}; boot media built from the schematic lack what "
+                            "only the installer has",
+                            dn.hostname, *id, declared_id, differ),
+                at, "make the schematic and talosImageURL the same extension set, or drop one of them");
 }
 
 }  // namespace

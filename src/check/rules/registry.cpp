@@ -6,10 +6,10 @@ const std::vector<RuleFamily>& rule_families() {
   static const std::vector<RuleFamily> table = {
       {"scheduling", "every workload is admitted and fits some node (RuntimeClass, GPU resources, nodeName)",
        {"sched-runtimeclass-missing", "sched-runtimeclass-conflict", "sched-gpu-resources", "sched-node-name-unknown",
-        "sched-no-node-fits"},
+        "sched-no-node-fits", "sched-no-node-fits-non-gpu"},
        rules_scheduling},
       {"pod-security", "every workload passes its namespace's Pod Security enforce and warn levels",
-       {"psa-enforce", "psa-warn"},
+       {"psa-enforce", "psa-namespace-unmanaged", "psa-warn"},
        rules_pod_security},
       {"cuda", "every GPU container's CUDA runs on the driver of each GPU node it can land on",
        {"cuda-driver-incompatible", "cuda-minor-compat", "cuda-forward-compat"},
@@ -22,11 +22,14 @@ const std::vector<RuleFamily>& rule_families() {
        {"nvidia-runtimeclass", "nvidia-device-plugin-missing", "nvidia-device-plugin-coverage", "node-gpu-unused"},
        rules_device_plugin},
       {"noderestriction", "what a worker sets on its own Node object survives NodeRestriction",
-       {"node-taints-noderestriction", "node-label-forbidden"},
+       {"node-taints-noderestriction", "worker-taint-via-register", "node-label-forbidden"},
        rules_noderestriction},
       {"nvidia-node", "GPU nodes load the NVIDIA modules, relax bpf_jit_harden and upgrade to their own installer",
-       {"nvidia-kernel-modules", "nvidia-bpf-jit-harden", "nvidia-installer-image"},
+       {"nvidia-kernel-modules", "nvidia-bpf-jit-harden", "nvidia-installer-image", "nvidia-schematic-ignored"},
        rules_nvidia_node},
+      {"nvidia-runtime", "GPU pods run under the NVIDIA runtime, on nodes that have it",
+       {"nvidia-runtime-unavailable", "gpu-request-without-runtime"},
+       rules_nvidia_runtime},
   };
   return table;
 }

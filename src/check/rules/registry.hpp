@@ -35,5 +35,6 @@ void rules_gpu_capacity(const CheckContext& ctx, Diagnostics& diags);
 void rules_device_plugin(const CheckContext& ctx, Diagnostics& diags);
 void rules_noderestriction(const CheckContext& ctx, Diagnostics& diags);
 void rules_nvidia_node(const CheckContext& ctx, Diagnostics& diags);
+void rules_nvidia_runtime(const CheckContext& ctx, Diagnostics& diags);
 
 }  // namespace talgpu::check

@@ -13,6 +13,45 @@
 
 namespace talgpu::check {
 
+namespace {
+
+// Node labels that only appear at run time: node-feature-discovery's PCI vendor label and the
+// GPU Operator's / GPU Feature Discovery's nvidia.com labels (the device plugin chart's default
+// affinity needs one of the first two).
+bool run_time_label(std::string_view key) {
+  return key == "feature.node.kubernetes.io/pci-10de.present" || key.rfind("nvidia.com/gpu.", 0) == 0;
+}
+
+// The first run-time label the pod (or its RuntimeClass) selects on, or "".
+std::string selected_run_time_label(const kube::PodTemplate& pod, const kube::Manifests& m) {
+  for (const auto& e : pod.node_selector) {
+    if (run_time_label(e.key)) {
+      return e.key;
+    }
+  }
+  if (pod.node_affinity && pod.node_affinity->required) {
+    for (const auto& term : pod.node_affinity->required->terms) {
+      for (const auto& r : term.match_expressions) {
+        if (run_time_label(r.key)) {
+          return r.key;
+        }
+      }
+    }
+  }
+  if (pod.runtime_class_name) {
+    if (const auto* rc = m.find_runtime_class(*pod.runtime_class_name)) {
+      for (const auto& e : rc->node_selector) {
+        if (run_time_label(e.key)) {
+          return e.key;
+        }
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 void rules_scheduling(const CheckContext& ctx, Diagnostics& diags) {
   const kube::Manifests& m = ctx.manifests;
   for (size_t wi = 0; wi < m.workloads.size(); ++wi) {
@@ -32,7 +71,7 @@ void rules_scheduling(const CheckContext& ctx, Diagnostics& diags) {
       }
     }
     for (const auto& problem : kube::validate_resources(pod, w.kind == kube::WorkloadKind::pod)) {
-      if (problem.field.find("nvidia.com/") == std::string::npos) {
+      if (!kube::is_nvidia_problem(problem)) {
         continue;
       }
       admission_error = true;
@@ -48,10 +87,21 @@ void rules_scheduling(const CheckContext& ctx, Diagnostics& diags) {
     if (p.fits.empty() && !ctx.nodes.empty() && !admission_error) {
       std::string msg =
           fmt::format("no node fits {}: {}", id, scheduler_summary(p.reason_counts(), ctx.nodes.size()));
+      if (!p.pending.empty()) {  // created, then Pending for good: nothing advertises the resource
+        msg += fmt::format("; it stays {} (no NVIDIA device plugin in the manifests)", p.pending);
+      }
+      std::string label = has_gpu_operator(m) ? std::string() : selected_run_time_label(pod, m);
+      if (!label.empty() && std::none_of(ctx.nodes.begin(), ctx.nodes.end(), [&](const NodeInfo& n) {
+            return n.node.labels.contains(label);
+          })) {
+        msg += fmt::format("; it selects {}, a label added at run time (by node-feature-discovery or the GPU "
+                           "Operator), and neither is in the manifests",
+                           label);
+      }
       if (ctx.gpu_workload[wi]) {
         diags.error("sched-no-node-fits", msg, w.location);
       } else {
-        diags.warning("sched-no-node-fits", msg, w.location);
+        diags.warning("sched-no-node-fits-non-gpu", msg, w.location);
       }
     }
   }
