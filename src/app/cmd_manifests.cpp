@@ -50,7 +50,9 @@ int run_talos_patch(Context& ctx, const ManifestsArgs& a, const talhelper::TalCo
   auto old = read_file(a.talos_patch, 1 << 20);
   bool unchanged = old && *old == text;
   if (!unchanged) {
-    if (auto w = write_file_atomic(a.talos_patch, text); !w) {
+    WriteOptions wo;
+    wo.create_parents = true;
+    if (auto w = write_file_atomic(a.talos_patch, text, wo); !w) {
       print_diagnostics(ctx, diags);
       throw Abort(fmt::format("cannot write {}: {}", a.talos_patch, w.error().message), k_exit_usage);
     }
@@ -170,8 +172,13 @@ int run_manifests(Context& ctx, ManifestsArgs a) {
       }
     }
     if (a.check && stale != 0) {
-      err_line(ctx, fmt::format("talgpu: the manifests in {} do not match talconfig.yaml; run: {}", out,
-                                gitops::regenerate_command(a.opts)));
+      gitops::ManifestOptions here = a.opts;
+      here.out_rel = out;
+      std::string cmd = gitops::regenerate_command(here);
+      if (a.config != "talconfig.yaml") {
+        cmd.insert(std::string("talgpu manifests").size(), " --config " + a.config);
+      }
+      err_line(ctx, fmt::format("talgpu: the manifests in {} do not match {}; run: {}", out, a.config, cmd));
     }
   }
   return a.check && status->stale() ? k_exit_findings : k_exit_ok;

@@ -10,6 +10,8 @@
 #include <check/check.hpp>
 #include <check/render.hpp>
 #include <core/fs.hpp>
+#include <gitops/manifests.hpp>
+#include <gitops/tree.hpp>
 #include <kube/manifest_loader.hpp>
 #include <nvidia/catalog.hpp>
 #include <talhelper/genconfig.hpp>
@@ -42,6 +44,62 @@ std::string gpu_summary(const nvidia::GpuNodeInfo& g) {
     s += std::string(" ") + nvidia::flavor_name(*g.flavor);
   }
   return s;
+}
+
+// The committed `talgpu manifests` tree of the cluster folder, regenerated with the flags in its
+// header and compared; nullopt when the folder has no such tree (gitops/infrastructure/nvidia with
+// a generated kustomization.yaml).
+struct ManifestsState {
+  std::string out_rel;
+  gitops::ManifestOptions opts;
+  gitops::TreeStatus status;
+  std::string error;  // why it could not be regenerated
+};
+
+std::optional<ManifestsState> committed_manifests(const talhelper::TalConfig& cfg, const std::string& dir) {
+  ManifestsState st;
+  st.out_rel = "gitops/infrastructure/nvidia";
+  auto head = read_file(join_path(join_path(dir, st.out_rel), "kustomization.yaml"), 4096);
+  if (!head || !gitops::parse_header(*head, st.opts) || st.opts.out_rel != st.out_rel) {
+    return std::nullopt;
+  }
+  Diagnostics ignored;  // the check reports the same GPU analysis
+  auto tree = gitops::generate_manifests(cfg, st.opts, ignored);
+  if (!tree) {
+    st.error = tree.error().message;
+    return st;
+  }
+  auto status = gitops::compare_tree(join_path(dir, st.out_rel), tree->files);
+  if (!status) {
+    st.error = status.error().message;
+    return st;
+  }
+  st.status = std::move(*status);
+  return st;
+}
+
+void print_manifests_state(Context& ctx, const ManifestsState& st) {
+  out_line(ctx, "");
+  std::string title = fmt::format("GitOps manifests ({})", st.out_rel);
+  if (!st.error.empty()) {
+    out_line(ctx, styled(fmt::format("{}: cannot regenerate: {}", title, st.error), TextStyle::bold, ctx.color_out));
+    return;
+  }
+  std::vector<std::string> differ;
+  for (const auto& f : st.status.files) {
+    if (f.state != gitops::FileState::unchanged) {
+      differ.push_back(fmt::format("{} ({})", f.name, gitops::file_state_name(f.state)));
+    }
+  }
+  out_line(ctx, styled(differ.empty() ? fmt::format("{}: up to date, {} files", title, st.status.files.size())
+                                      : fmt::format("{}: stale, {} of {} files differ", title, differ.size(),
+                                                    st.status.files.size()),
+                       TextStyle::bold, ctx.color_out));
+  for (const auto& d : differ) {
+    out_line(ctx, "  " + d);
+  }
+  out_line(ctx, fmt::format("  {} {}", differ.empty() ? "written by" : "regenerate:",
+                            gitops::regenerate_command(st.opts)));
 }
 
 }  // namespace
@@ -155,6 +213,15 @@ int run_plan(Context& ctx, const std::string& dir, const std::string& scratch_ar
     }
   }
 
+  std::optional<ManifestsState> manifests_tree = committed_manifests(cfg, dir);
+  if (manifests_tree && (!manifests_tree->error.empty() || manifests_tree->status.stale())) {
+    diags.warning("manifests-stale",
+                  fmt::format("{} is not what talconfig.yaml generates{}", manifests_tree->out_rel,
+                              manifests_tree->error.empty() ? "" : ": " + manifests_tree->error),
+                  SourceLocation{join_path(join_path(dir, manifests_tree->out_rel), "kustomization.yaml"), 0, 0},
+                  fmt::format("run '{}' in {}", gitops::regenerate_command(manifests_tree->opts), dir));
+  }
+
   // genconfig and the check both explain the worker-taint trap at the same line; say it once.
   std::set<std::string> registered;
   for (const auto& d : diags.items()) {
@@ -220,6 +287,16 @@ int run_plan(Context& ctx, const std::string& dir, const std::string& scratch_ar
     report["configs"] = {{"dir", generated ? scratch : ""},
                          {"throwawaySecrets", throwaway_secrets},
                          {"files", generated ? generated->written : std::vector<std::string>{}}};
+    if (manifests_tree) {
+      nlohmann::ordered_json files = nlohmann::ordered_json::array();
+      for (const auto& f : manifests_tree->status.files) {
+        files.push_back({{"name", f.name}, {"state", gitops::file_state_name(f.state)}});
+      }
+      report["manifests"] = {{"dir", manifests_tree->out_rel},
+                             {"command", gitops::regenerate_command(manifests_tree->opts)},
+                             {"stale", !manifests_tree->error.empty() || manifests_tree->status.stale()},
+                             {"files", files}};
+    }
     report["check"] = nlohmann::ordered_json::parse(check::render_report_json(checked));
     report["diagnostics"] = nlohmann::ordered_json::parse(render_json(diags));
     fmt::print(ctx.out, "{}\n", report.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
@@ -274,6 +351,9 @@ int run_plan(Context& ctx, const std::string& dir, const std::string& scratch_ar
       }
     } else {
       out_line(ctx, head("machine configs: not generated (fix the errors in talconfig.yaml first)"));
+    }
+    if (manifests_tree) {
+      print_manifests_state(ctx, *manifests_tree);
     }
     out_line(ctx, "");
     size_t errors = checked.findings.count(Severity::error);
