@@ -101,13 +101,14 @@ int run_manifests(Context& ctx, ManifestsArgs a) {
   talhelper::LoadOptions lo;
   lo.path = a.config;
   talhelper::TalConfig cfg = load_talconfig_or_abort(ctx, lo, diags);
+  if (!a.talos_patch.empty()) {
+    // The entry may already name the patch that is about to be written: load errors do not stop it.
+    return run_talos_patch(ctx, a, cfg, diags);
+  }
   if (diags.has_errors()) {
     print_diagnostics(ctx, diags);
     err_line(ctx, "talgpu: error: fix the errors in the talconfig first; nothing was written");
     return k_exit_findings;
-  }
-  if (!a.talos_patch.empty()) {
-    return run_talos_patch(ctx, a, cfg, diags);
   }
   std::string out = a.out.empty() ? join_path(cfg.dir, "gitops/infrastructure/nvidia") : a.out;
   a.opts.out_rel = relative_to(out, cfg.dir);
@@ -159,6 +160,9 @@ int run_manifests(Context& ctx, ManifestsArgs a) {
     if (!ctx.quiet()) {
       print_summary(ctx, *tree);
     }
+    if (ctx.quiet() && !a.check) {
+      return k_exit_ok;
+    }
     size_t stale = 0;
     for (const auto& f : status->files) {
       stale += f.state != gitops::FileState::unchanged ? 1 : 0;
@@ -167,9 +171,7 @@ int run_manifests(Context& ctx, ManifestsArgs a) {
     out_line(ctx, fmt::format("{}: {} ({} of {} files {})", out, verb, stale, status->files.size(),
                               write ? "changed" : "differ"));
     for (const auto& f : status->files) {
-      if (f.state != gitops::FileState::unchanged || !ctx.quiet()) {
-        out_line(ctx, fmt::format("  {:<10} {}", gitops::file_state_name(f.state), f.name));
-      }
+      out_line(ctx, fmt::format("  {:<10} {}", gitops::file_state_name(f.state), f.name));
     }
     if (a.check && stale != 0) {
       gitops::ManifestOptions here = a.opts;

@@ -106,8 +106,7 @@ Result<void> write_tree(const TreeStatus& status) {
     return {};
   }
   if (auto made = make_dirs(status.dir); !made) {
-    return fail(fmt::format("cannot create the output folder {}: {}", status.dir, made.error().message), {},
-                "manifests-write");
+    return fail(fmt::format("{} (nothing was written)", made.error().message), {}, "manifests-write");
   }
   std::vector<std::pair<std::string, std::string>> staged;  // staged path, target
   auto unstage = [&staged] {
