@@ -3,7 +3,7 @@
 // (pkg/config/schemas/talos-extensions.json, refreshed from ghcr.io/siderolabs/extensions tags).
 // talhelper validates `schematic.customization.systemExtensions.officialExtensions` and
 // `schematic.overlay` against this list offline; so do we. The data lives in the generated
-// extensions_data.cpp (scripts/gen-extensions-data.py).
+// extensions_data.cpp, generated at build time from data/talos-extensions.json (scripts/gen-catalog.py).
 
 #include <cstddef>
 #include <cstdint>

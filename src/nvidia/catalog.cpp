@@ -182,28 +182,33 @@ std::optional<ExtensionInfo> classify_extension(std::string_view name) {
 // 1.8 splits every name into -lts / -production (siderolabs/extensions 37f2297) and drops the old
 // names; 1.12 adds nvidia-gdrdrv-device. Checked up to v1.14.0.
 std::vector<std::string> nvidia_extensions_for(const Version& talos) {
+  struct Name {
+    const char* name;
+    Version first;  // first release that publishes it
+    Version last;   // last release that publishes it
+  };
+  static const Version k_never = v(999, 0, 0);
+  static const Name k_names[] = {
+      {"nonfree-kmod-nvidia", v(1, 5, 0), v(1, 7, 999)},
+      {"nonfree-kmod-nvidia-lts", v(1, 8, 0), k_never},
+      {"nonfree-kmod-nvidia-production", v(1, 8, 0), k_never},
+      {"nvidia-container-toolkit", v(1, 2, 0), v(1, 7, 999)},
+      {"nvidia-container-toolkit-lts", v(1, 8, 0), k_never},
+      {"nvidia-container-toolkit-production", v(1, 8, 0), k_never},
+      {"nvidia-fabricmanager", v(1, 2, 0), v(1, 7, 999)},
+      {"nvidia-fabricmanager-lts", v(1, 8, 0), k_never},
+      {"nvidia-fabricmanager-production", v(1, 8, 0), k_never},
+      {"nvidia-gdrdrv-device", v(1, 12, 0), k_never},
+      {"nvidia-open-gpu-kernel-modules", v(1, 2, 0), v(1, 7, 999)},
+      {"nvidia-open-gpu-kernel-modules-lts", v(1, 8, 0), k_never},
+      {"nvidia-open-gpu-kernel-modules-production", v(1, 8, 0), k_never},
+  };
   Version r = release_of(talos);
-  if (r < v(1, 2, 0)) {
-    return {};
-  }
-  if (r < v(1, 8, 0)) {
-    std::vector<std::string> out = {"nvidia-container-toolkit", "nvidia-fabricmanager", "nvidia-open-gpu-kernel-modules"};
-    if (r >= v(1, 5, 0)) {
-      out.insert(out.begin(), "nonfree-kmod-nvidia");
+  std::vector<std::string> out;  // k_names is sorted, so is the result
+  for (const auto& n : k_names) {
+    if (r >= n.first && r <= n.last) {
+      out.emplace_back(n.name);
     }
-    return out;
-  }
-  std::vector<std::string> out = {"nonfree-kmod-nvidia-lts",
-                                  "nonfree-kmod-nvidia-production",
-                                  "nvidia-container-toolkit-lts",
-                                  "nvidia-container-toolkit-production",
-                                  "nvidia-fabricmanager-lts",
-                                  "nvidia-fabricmanager-production",
-                                  "nvidia-open-gpu-kernel-modules-lts",
-                                  "nvidia-open-gpu-kernel-modules-production"};
-  if (r >= v(1, 12, 0)) {
-    out.push_back("nvidia-gdrdrv-device");
-    std::sort(out.begin(), out.end());
   }
   return out;
 }

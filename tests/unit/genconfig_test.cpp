@@ -31,7 +31,7 @@ Example load_example() {
   auto cfg = load_talconfig(lo, diags);
   EXPECT_TRUE(cfg.has_value());
   EXPECT_FALSE(diags.has_errors()) << render_text(diags);
-  auto secrets = load_secrets_file(test::shared_path("fixtures/talos/stability/secrets.yaml"), diags);
+  auto secrets = load_secrets_file(test::upstream_path("talos/stability/secrets.yaml"), diags);
   EXPECT_TRUE(secrets.has_value());
   return Example{std::move(*cfg), std::move(*secrets)};
 }
@@ -102,7 +102,7 @@ TEST(Genconfig, TalhelperCompatKeepsNodeTaints) {
 
 TEST(Genconfig, OutputIsDeterministicAndValidAgainstTheTalosSchema) {
   Example ex = load_example();
-  auto schema = load_schema(test::shared_path("fixtures/talos/config.schema.v1.11.json"));
+  auto schema = load_schema(test::upstream_path("talos/config.schema.v1.11.json"));
   ASSERT_TRUE(schema.has_value());
   SchemaValidator validator(*schema);
   for (const auto& node : ex.cfg.nodes) {

@@ -47,7 +47,7 @@ TEST(ManifestLoader, NvidiaStaticManifestsAreDaemonSets) {
                         "gpu-feature-discovery-daemonset.yaml"}) {
     Diagnostics diags;
     ManifestLoadOptions opts;
-    opts.paths = {test::shared_path(std::string("fixtures/manifests/nvidia/") + f)};
+    opts.paths = {test::upstream_path(std::string("manifests/nvidia/") + f)};
     opts.follow_flux = false;
     auto m = load_manifests(opts, diags);
     ASSERT_TRUE(m.has_value()) << f;
@@ -57,7 +57,7 @@ TEST(ManifestLoader, NvidiaStaticManifestsAreDaemonSets) {
   }
   Diagnostics diags;
   ManifestLoadOptions opts;
-  opts.paths = {test::shared_path("fixtures/manifests/nvidia/nvidia-device-plugin.yml")};
+  opts.paths = {test::upstream_path("manifests/nvidia/nvidia-device-plugin.yml")};
   auto m = load_manifests(opts, diags);
   ASSERT_TRUE(m.has_value());
   const Workload& w = m->workloads.at(0);

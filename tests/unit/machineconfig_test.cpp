@@ -18,14 +18,14 @@ namespace {
 
 SecretsBundle stability_secrets() {
   Diagnostics diags;
-  auto b = load_secrets_file(test::shared_path("fixtures/talos/stability/secrets.yaml"), diags);
+  auto b = load_secrets_file(test::upstream_path("talos/stability/secrets.yaml"), diags);
   EXPECT_TRUE(b.has_value());
   EXPECT_FALSE(diags.has_errors()) << render_text(diags);
   return b ? *b : SecretsBundle{};
 }
 
 // The inputs of Talos's stability test (v1alpha1 generate_test / stability_test): see
-// /work/shared/fixtures/README.md.
+// tests/fixtures/upstream/README.md.
 GenOptions base_options(int minor) {
   GenOptions o;
   o.cluster_name = "base";
@@ -56,7 +56,7 @@ std::string generate(MachineType type, const GenOptions& o, bool overrides) {
     return {};
   }
   if (overrides) {
-    auto patch = load_patch_argument("@" + test::shared_path("fixtures/talos/stability/patch.yaml"));
+    auto patch = load_patch_argument("@" + test::upstream_path("talos/stability/patch.yaml"));
     EXPECT_TRUE(patch.has_value());
     auto applied = apply_patch(*docs, *patch);
     EXPECT_TRUE(applied.has_value()) << (applied ? "" : applied.error().describe());
@@ -81,7 +81,7 @@ class TalosStability : public ::testing::TestWithParam<StabilityCase> {};
 TEST_P(TalosStability, GeneratedConfigMatchesUpstreamFixture) {
   const auto& c = GetParam();
   std::string name = std::string(c.overrides ? "overrides" : "base") + "-" + (c.controlplane ? "controlplane" : "worker");
-  std::string expected = test::read_text(test::shared_path(std::string("fixtures/talos/stability/") + c.fixture_minor +
+  std::string expected = test::read_text(test::upstream_path(std::string("talos/stability/") + c.fixture_minor +
                                                            "/" + name + ".yaml"));
   GenOptions o = c.overrides ? override_options(c.minor) : base_options(c.minor);
   EXPECT_EQ(generate(c.controlplane ? MachineType::controlplane : MachineType::worker, o, c.overrides), expected)
@@ -227,7 +227,7 @@ TEST_P(SchemaConformance, GeneratedConfigsValidate) {
   // No 1.13 schema is bundled (upstream's is 329 kB); 1.13 configs are checked against 1.12's,
   // which already knows every document kind the 1.13 generator writes.
   int schema_minor = std::min(minor, 12);
-  auto schema = load_schema(test::shared_path("fixtures/talos/config.schema.v1." + std::to_string(schema_minor) + ".json"));
+  auto schema = load_schema(test::upstream_path("talos/config.schema.v1." + std::to_string(schema_minor) + ".json"));
   ASSERT_TRUE(schema.has_value());
   SchemaValidator validator(*schema);
   for (auto type : {MachineType::controlplane, MachineType::worker}) {
@@ -251,7 +251,7 @@ TEST_P(SchemaConformance, GeneratedConfigsValidate) {
 INSTANTIATE_TEST_SUITE_P(Minors, SchemaConformance, ::testing::Values(10, 11, 12, 13));
 
 TEST(SchemaValidator, ReportsTypesUnknownFieldsAndEnumsWithLocations) {
-  auto schema = load_schema(test::shared_path("fixtures/talos/config.schema.v1.11.json"));
+  auto schema = load_schema(test::upstream_path("talos/config.schema.v1.11.json"));
   ASSERT_TRUE(schema.has_value());
   SchemaValidator validator(*schema);
   auto doc = yaml::parse_one(

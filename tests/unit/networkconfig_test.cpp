@@ -43,7 +43,7 @@ const SchemaValidator& schema(int minor) {
   auto& v = cache[minor];
   if (!v) {
     std::string path = minor == 13 ? test::source_path("tests/fixtures/talos/config.schema.v1.13.json")
-                                   : test::shared_path("fixtures/talos/config.schema.v1." + std::to_string(minor) + ".json");
+                                   : test::upstream_path("talos/config.schema.v1." + std::to_string(minor) + ".json");
     auto s = load_schema(path);
     EXPECT_TRUE(s.has_value()) << path;
     v = std::make_unique<SchemaValidator>(s ? *s : nlohmann::json::object());
@@ -172,7 +172,7 @@ Example example_with_interfaces(const std::string& version) {
   lo.path = test::source_path("examples/goldentooth/talconfig.yaml");
   auto cfg = load_talconfig(lo, diags);
   EXPECT_TRUE(cfg.has_value());
-  auto secrets = load_secrets_file(test::shared_path("fixtures/talos/stability/secrets.yaml"), diags);
+  auto secrets = load_secrets_file(test::upstream_path("talos/stability/secrets.yaml"), diags);
   EXPECT_TRUE(secrets.has_value());
   cfg->talos_version = version;
   cfg->nodes.front().network_interfaces = load_input("vlan");

@@ -94,19 +94,20 @@ TEST(NvidiaCatalog, ClassifiesExtensions) {
   EXPECT_EQ(toolkit_extension(std::nullopt), "nvidia-container-toolkit");
 }
 
-// Our availability table must agree with talhelper's embedded extension list for every release
-// it lists (pre-releases and dev builds skipped).
+// Our availability table must agree with talhelper's extension list (data/talos-extensions.json,
+// imported from talhelper's talos-extensions.json) for every release it lists (pre-releases and
+// dev builds skipped).
 TEST(NvidiaCatalog, AvailabilityMatchesTalhelperList) {
-  auto j = nlohmann::json::parse(test::read_text(test::shared_path("fixtures/talhelper/talos-extensions.json")));
+  auto j = nlohmann::json::parse(test::read_text(test::source_path("data/talos-extensions.json")));
   std::regex release(R"(^v\d+\.\d+\.\d+$)");
   int checked = 0;
   for (const auto& row : j["versions"]) {
-    std::string v = row["version"];
+    std::string v = row[0];
     if (!std::regex_match(v, release)) {
       continue;
     }
     std::set<std::string> upstream;
-    for (const auto& e : row["systemExtensions"]) {
+    for (const auto& e : j["extensionSets"][row[1].get<size_t>()]) {
       std::string name = e.get<std::string>().substr(11);
       if (classify_extension(name)) {
         upstream.insert(name);

@@ -131,7 +131,7 @@ TEST(StrategicMerge, DeletingTheMainDocumentIsRefused) {
 TEST(StrategicMerge, PatchedKeysFollowTalosStructOrder) {
   // talos testdata/stability/patch.yaml writes source before destination; Talos emits struct order.
   std::string out = patched("version: v1alpha1\nmachine:\n  kubelet:\n    image: k\n",
-                            test::read_text(test::shared_path("fixtures/talos/stability/patch.yaml")));
+                            test::read_text(test::upstream_path("talos/stability/patch.yaml")));
   EXPECT_NE(out.find("            - destination: /var/opt\n              type: bind\n              source: /var/opt\n"),
             std::string::npos)
       << out;

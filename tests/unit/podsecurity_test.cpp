@@ -1,5 +1,5 @@
 // Pod Security: every upstream conformance fixture (kubernetes/pod-security-admission
-// test/testdata, copied to ../shared/fixtures/pod-security) must be allowed (pass/) or denied
+// test/testdata, vendored in tests/fixtures/upstream/pod-security) must be allowed (pass/) or denied
 // (fail/) at exactly its level and version, and a denied fixture must fail the check it is named
 // after (or the restricted check that overrides it).
 
@@ -31,7 +31,7 @@ struct Fixture {
 
 std::vector<Fixture> all_fixtures() {
   std::vector<Fixture> out;
-  fs::path root = test::shared_path("fixtures/pod-security");
+  fs::path root = test::upstream_path("pod-security");
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(root, ec); it != fs::recursive_directory_iterator(); ++it) {
     if (!it->is_regular_file() || it->path().extension() != ".yaml") {
@@ -84,7 +84,7 @@ class PodSecurityFixture : public ::testing::TestWithParam<Fixture> {};
 
 TEST_P(PodSecurityFixture, MatchesUpstreamVerdict) {
   const Fixture& f = GetParam();
-  PodTemplate pod = load_pod(test::shared_path("fixtures/pod-security/" + f.rel));
+  PodTemplate pod = load_pod(test::upstream_path("pod-security/" + f.rel));
   PsaPolicy policy{*parse_psa_level(f.level), PsaVersion::v1(f.minor)};
   PsaResult r = evaluate_pod_security(pod, policy);
   if (f.pass) {
@@ -145,7 +145,7 @@ PodTemplate parse_pod(const std::string& text) {
 }  // namespace
 
 TEST(PodSecurity, DevicePluginDetailsReadLikeTheApiServer) {
-  PodTemplate pod = load_pod(test::shared_path("fixtures/manifests/nvidia/nvidia-device-plugin.yml"));
+  PodTemplate pod = load_pod(test::upstream_path("manifests/nvidia/nvidia-device-plugin.yml"));
   PsaPolicy baseline{PsaLevel::baseline, PsaVersion::make_latest()};
   PsaResult b = evaluate_pod_security(pod, baseline);
   ASSERT_FALSE(b.allowed);

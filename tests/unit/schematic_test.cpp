@@ -26,7 +26,7 @@ std::string parse_error(const std::string& text) {
 
 nlohmann::json vectors() {
   return nlohmann::json::parse(
-      test::read_text(test::shared_path("fixtures/image-factory/schematic-vectors.json")));
+      test::read_text(test::upstream_path("image-factory/schematic-vectors.json")));
 }
 
 }  // namespace

@@ -32,7 +32,7 @@ TEST(Secrets, Base64MatchesGoEncodings) {
 
 TEST(Secrets, UpstreamBundleRoundTripsByteForByte) {
   // talos testdata/stability/secrets.yaml: an ECDSA service-account key (bundle from 2023).
-  std::string text = test::read_text(test::shared_path("fixtures/talos/stability/secrets.yaml"));
+  std::string text = test::read_text(test::upstream_path("talos/stability/secrets.yaml"));
   Diagnostics diags;
   auto b = parse_secrets(text, "secrets.yaml", diags);
   ASSERT_TRUE(b.has_value());
@@ -90,7 +90,7 @@ TEST(Secrets, OlderContractsUseEcdsaServiceAccountKey) {
 }
 
 TEST(Secrets, ValidationErrorsAreLocated) {
-  std::string text = test::read_text(test::shared_path("fixtures/talos/stability/secrets.yaml"));
+  std::string text = test::read_text(test::upstream_path("talos/stability/secrets.yaml"));
   // Break the bootstrap token, drop a key and swap the os key for the etcd key.
   text.replace(text.find("inn7ol.u4ehnti8qyls9ymo"), 23, "not-a-token");
   text.replace(text.find("    id: "), 8, "    idd: ");

@@ -1,4 +1,4 @@
-// SOPS decryption against talhelper's encrypted fixtures (../shared/fixtures/talhelper, encrypted
+// SOPS decryption against talhelper's encrypted fixtures (tests/fixtures/upstream/talhelper, encrypted
 // to the age key committed upstream as example/key.txt), plus tampered copies.
 
 #include <gtest/gtest.h>
@@ -18,12 +18,12 @@ class Sops : public ::testing::Test {
  protected:
   void SetUp() override {
     unsetenv("SOPS_AGE_KEY");
-    setenv("SOPS_AGE_KEY_FILE", test::shared_path("fixtures/talhelper/example/key.txt").c_str(), 1);
+    setenv("SOPS_AGE_KEY_FILE", test::upstream_path("talhelper/example/key.txt").c_str(), 1);
     setenv("XDG_CONFIG_HOME", m_tmp.path().c_str(), 1);  // no stray ~/.config/sops keys
   }
   void TearDown() override { unsetenv("SOPS_AGE_KEY_FILE"); }
 
-  std::string fixture(const std::string& rel) { return test::read_text(test::shared_path("fixtures/talhelper/" + rel)); }
+  std::string fixture(const std::string& rel) { return test::read_text(test::upstream_path("talhelper/" + rel)); }
   test::TempDir m_tmp;
 };
 
@@ -143,10 +143,10 @@ TEST_F(Sops, TamperedMacIsDetected) {
 }
 
 TEST_F(Sops, ReadMaybeSopsPassesPlainFilesThrough) {
-  auto plain = read_maybe_sops(test::shared_path("fixtures/talhelper/testdata/decrypt/unencrypted.yaml"));
+  auto plain = read_maybe_sops(test::upstream_path("talhelper/testdata/decrypt/unencrypted.yaml"));
   ASSERT_TRUE(plain.has_value());
   EXPECT_EQ(*plain, "hello: world\nsecret: mysecretvalue\n");
-  auto enc = read_maybe_sops(test::shared_path("fixtures/talhelper/testdata/decrypt/encrypted.env"));
+  auto enc = read_maybe_sops(test::upstream_path("talhelper/testdata/decrypt/encrypted.env"));
   ASSERT_TRUE(enc.has_value()) << enc.error().describe();
   EXPECT_EQ(*enc, "HELLO=world\nSECRET=mysecretvalue\n");
 }

@@ -42,7 +42,7 @@ std::string patch_files(const std::vector<Patch>& ps) {
 }  // namespace
 
 TEST(TalconfigLoad, UpstreamLoaderTestEnvFilesAndMerge) {
-  std::string dir = test::shared_path("fixtures/talhelper/testdata/config/");
+  std::string dir = test::upstream_path("talhelper/testdata/config/");
   Diagnostics d;
   auto cfg = load(dir + "talconfig.yaml", d, {dir + "env1.yaml", dir + "env2.yml"});
   ASSERT_TRUE(cfg.has_value()) << cfg.error().describe();
@@ -141,9 +141,9 @@ TEST(TalconfigLoad, GoldentoothExampleIsClean) {
 }
 
 TEST(TalconfigLoad, UpstreamExampleWithSopsEnvAndFiles) {
-  setenv("SOPS_AGE_KEY_FILE", test::shared_path("fixtures/talhelper/example/key.txt").c_str(), 1);
+  setenv("SOPS_AGE_KEY_FILE", test::upstream_path("talhelper/example/key.txt").c_str(), 1);
   Diagnostics d;
-  auto cfg = load(test::shared_path("fixtures/talhelper/example/talconfig.yaml"), d);
+  auto cfg = load(test::upstream_path("talhelper/example/talconfig.yaml"), d);
   unsetenv("SOPS_AGE_KEY_FILE");
   ASSERT_TRUE(cfg.has_value()) << cfg.error().describe();
   EXPECT_FALSE(d.has_errors()) << render_text(d);
@@ -244,11 +244,11 @@ TEST(TalconfigLoad, UnreadableAndUnparseableFilesAreErrors) {
 
 TEST(TalconfigLoad, SopsEncryptedEnvFileNextToTheConfig) {
   test::TempDir t;
-  t.write("talenv.sops.yaml", test::read_text(test::shared_path("fixtures/talhelper/testdata/substitute/file3.sops.yaml")));
+  t.write("talenv.sops.yaml", test::read_text(test::upstream_path("talhelper/testdata/substitute/file3.sops.yaml")));
   std::string p = t.write("talconfig.yaml",
                           "clusterName: ${enc_hello_env}\nkubernetesVersion: 1.33.0\nendpoint: https://c:6443\n"
                           "nodes: []\n");
-  setenv("SOPS_AGE_KEY_FILE", test::shared_path("fixtures/talhelper/example/key.txt").c_str(), 1);
+  setenv("SOPS_AGE_KEY_FILE", test::upstream_path("talhelper/example/key.txt").c_str(), 1);
   Diagnostics d;
   auto cfg = load(p, d);
   unsetenv("SOPS_AGE_KEY_FILE");

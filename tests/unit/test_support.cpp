@@ -12,8 +12,8 @@ std::string source_path(const std::string& rel) {
   return std::string(TALGPU_SOURCE_DIR) + "/" + rel;
 }
 
-std::string shared_path(const std::string& rel) {
-  return std::string(TALGPU_SHARED_DIR) + "/" + rel;
+std::string upstream_path(const std::string& rel) {
+  return std::string(TALGPU_SOURCE_DIR) + "/tests/fixtures/upstream/" + rel;
 }
 
 std::string read_text(const std::string& path) {

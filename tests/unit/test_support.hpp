@@ -5,9 +5,10 @@
 
 namespace talgpu::test {
 
-// The project root and ../shared, as seen from the build (absolute paths).
+// The project root as seen from the build (absolute), and a file of the vendored upstream
+// fixtures (tests/fixtures/upstream/, provenance in its README).
 std::string source_path(const std::string& rel);
-std::string shared_path(const std::string& rel);
+std::string upstream_path(const std::string& rel);
 std::string read_text(const std::string& path);
 
 // A fresh temporary folder, removed when the object goes away.

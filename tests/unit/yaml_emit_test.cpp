@@ -27,7 +27,7 @@ std::string v3(const Node& n) {
 class TalosFixtureRoundTrip : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(TalosFixtureRoundTrip, ReemitIsByteIdentical) {
-  std::string text = test::read_text(test::shared_path("fixtures/talos/stability/" + GetParam()));
+  std::string text = test::read_text(test::upstream_path("talos/stability/" + GetParam()));
   auto docs = parse(text, GetParam());
   ASSERT_TRUE(docs.has_value()) << docs.error().describe();
   std::vector<Node> roots;

@@ -1,7 +1,7 @@
 // The block-YAML fast path against libyaml (the reference): whenever the fast path accepts a
 // text, its documents must equal libyaml's exactly (kinds, values, styles, tags, marks, order,
 // document boundaries), and libyaml must accept the text too. Checked over every YAML file in
-// ../shared/fixtures, tests/fixtures and examples/, over hand-written edge cases, and over
+// tests/fixtures (upstream/ included) and examples/, over hand-written edge cases, and over
 // deterministic random mutations of those files (most mutations leave the subset or break the
 // YAML; the point is that the fast path never accepts anything libyaml reads differently).
 
@@ -131,7 +131,7 @@ Outcome compare(const std::string& text, const std::string& name) {
 std::vector<std::string> corpus_files() {
   std::vector<std::string> files;
   for (const std::string& root :
-       {test::shared_path("fixtures"), test::source_path("tests/fixtures"), test::source_path("examples")}) {
+       {test::source_path("tests/fixtures"), test::source_path("examples")}) {
     std::error_code ec;
     if (!fs::is_directory(root, ec)) {
       continue;

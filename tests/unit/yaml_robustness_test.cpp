@@ -47,13 +47,13 @@ class Rng {
 
 std::vector<std::string> fixture_files() {
   std::vector<std::string> out;
-  for (const auto& e : fs::recursive_directory_iterator(test::shared_path("fixtures/talos/stability"))) {
+  for (const auto& e : fs::recursive_directory_iterator(test::upstream_path("talos/stability"))) {
     if (e.is_regular_file() && e.path().extension() == ".yaml") {
       out.push_back(e.path().string());
     }
   }
   std::vector<std::string> psa;
-  for (const auto& e : fs::recursive_directory_iterator(test::shared_path("fixtures/pod-security"))) {
+  for (const auto& e : fs::recursive_directory_iterator(test::upstream_path("pod-security"))) {
     if (e.is_regular_file() && e.path().extension() == ".yaml") {
       psa.push_back(e.path().string());
     }
