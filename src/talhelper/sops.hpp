@@ -27,7 +27,7 @@ namespace talgpu::talhelper {
 
 enum class SopsFormat { yaml, json, dotenv };
 
-// True when `text` carries SOPS metadata: a top-level non-empty `sops` mapping (YAML/JSON) or
+// True when `text` carries SOPS metadata: a top-level `sops` key of any shape (YAML/JSON) or
 // `sops_mac=` / `sops_version=` lines (dotenv). Cheap: no decryption, no key needed.
 bool is_sops_encrypted(std::string_view text);
 
