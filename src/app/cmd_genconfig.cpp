@@ -10,6 +10,7 @@
 #include <app/load_config.hpp>
 #include <core/error.hpp>
 #include <core/fs.hpp>
+#include <core/term.hpp>
 #include <talhelper/genconfig.hpp>
 #include <talhelper/talconfig.hpp>
 
@@ -89,7 +90,7 @@ int run_genconfig(const Context& ctx, GenconfigArgs a) {
     return k_exit_ok;
   }
   if (a.opts.dry_run) {
-    std::fputs(result->diff.c_str(), ctx.out);
+    std::fputs(terminal_safe_text(result->diff).c_str(), ctx.out);
     return k_exit_ok;
   }
   if (!ctx.quiet()) {
