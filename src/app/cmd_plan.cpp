@@ -15,13 +15,15 @@ namespace talgpu {
 void setup_plan(CLI::App& app, Context& ctx, CommandRun& run) {
   auto dir = std::make_shared<std::string>(".");
   auto scratch = std::make_shared<std::string>();
+  auto keep = std::make_shared<bool>(false);
   app.add_option("dir", *dir, "Cluster folder holding talconfig.yaml (default: .)");
   app.add_option("--scratch", *scratch, "Folder for the generated machine configs (default: a new temporary folder)");
+  app.add_flag("--keep", *keep, "Keep the temporary folder of generated configs (default: removed at exit)");
   app.footer(
       "Loads the declaration (talconfig.yaml), analyses each node's schematic and NVIDIA driver,\n"
       "generates the machine configs into a scratch folder, and checks where every workload in the\n"
       "folder's manifests will run.");
-  run = [&ctx, dir, scratch]() -> int { return run_plan(ctx, *dir, *scratch); };
+  run = [&ctx, dir, scratch, keep]() -> int { return run_plan(ctx, *dir, *scratch, *keep); };
 }
 
 }  // namespace talgpu

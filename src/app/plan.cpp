@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -24,7 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A fresh scratch folder for the generated configs (kept, so the user can look at them).
+// A fresh private scratch folder for the generated configs (mkdtemp: mode 0700).
 std::string make_scratch_dir() {
   std::string tmpl = (fs::temp_directory_path() / "talgpu-plan-XXXXXX").string();
   if (mkdtemp(tmpl.data()) == nullptr) {
@@ -46,7 +47,7 @@ std::string gpu_summary(const nvidia::GpuNodeInfo& g) {
 
 }  // namespace
 
-int run_plan(Context& ctx, const std::string& dir, const std::string& scratch_arg) {
+int run_plan(Context& ctx, const std::string& dir, const std::string& scratch_arg, bool keep) {
   if (!is_directory(dir)) {
     throw Abort(fmt::format("'{}' is not a folder", dir), k_exit_usage);
   }
@@ -127,7 +128,17 @@ int run_plan(Context& ctx, const std::string& dir, const std::string& scratch_ar
 
   // 3. Configure: machine configs into a scratch folder, with the cluster's secrets bundle when
   // there is one, else a throwaway bundle (nothing is written next to the user's files).
-  std::string scratch = scratch_arg.empty() ? make_scratch_dir() : scratch_arg;
+  // The configs are built from the real (decrypted) secrets bundle: a folder talgpu made is removed
+  // when the plan ends, unless --keep; a --scratch folder is the user's and stays.
+  std::optional<ScratchDir> scratch_guard;
+  if (scratch_arg.empty()) {
+    scratch_guard.emplace(make_scratch_dir());
+    if (keep) {
+      scratch_guard->keep();
+    }
+  }
+  std::string scratch = scratch_guard ? scratch_guard->path() : scratch_arg;
+  bool kept = !scratch_guard || keep;
   std::optional<talhelper::GenconfigResult> generated;
   bool throwaway_secrets = !talos::find_secrets_file(cfg.dir).has_value();
   if (declaration_ok) {
@@ -217,7 +228,8 @@ int run_plan(Context& ctx, const std::string& dir, const std::string& scratch_ar
       }
       report["nodes"].push_back(std::move(j));
     }
-    report["configs"] = {{"dir", generated ? scratch : ""},
+    report["configs"] = {{"dir", generated && kept ? scratch : ""},
+                         {"kept", generated && kept},
                          {"throwawaySecrets", throwaway_secrets},
                          {"files", generated ? generated->written : std::vector<std::string>{}}};
     report["check"] = nlohmann::ordered_json::parse(check::render_report_json(checked));
@@ -264,7 +276,10 @@ int run_plan(Context& ctx, const std::string& dir, const std::string& scratch_ar
     }
     out_line(ctx, "");
     if (generated) {
-      out_line(ctx, head(fmt::format("machine configs ({} files in {})", generated->written.size(), scratch)));
+      out_line(ctx, kept ? head(fmt::format("machine configs ({} files, kept in {})", generated->written.size(), scratch))
+                         : head(fmt::format("machine configs ({} files, built in a temporary folder that is removed "
+                                            "at exit; --keep keeps them)",
+                                            generated->written.size())));
       if (throwaway_secrets) {
         out_line(ctx, "  no talsecret*.yaml next to talconfig.yaml: generated with a throwaway secrets bundle");
         out_line(ctx, "  (run 'talgpu gensecret -o talsecret.yaml' and keep it, SOPS-encrypted, with the cluster)");

@@ -6,7 +6,7 @@
 namespace talgpu {
 
 // Runs the plan on `dir`, writing generated configs into `scratch` (a new temporary folder when
-// empty); returns the exit code.
-int run_plan(Context& ctx, const std::string& dir, const std::string& scratch = {});
+// empty, removed at exit, on SIGINT/SIGTERM/SIGHUP too, unless `keep`); returns the exit code.
+int run_plan(Context& ctx, const std::string& dir, const std::string& scratch = {}, bool keep = false);
 
 }  // namespace talgpu
