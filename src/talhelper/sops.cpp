@@ -17,6 +17,7 @@
 
 #include <core/fs.hpp>
 #include <core/linear_regex.hpp>
+#include <core/source.hpp>
 #include <core/strings.hpp>
 #include <yaml/document.hpp>
 #include <yaml/emit.hpp>
@@ -677,11 +678,19 @@ Result<std::string> decrypt_data_key(const Metadata& m, const std::string& name)
               {}, "sops-wrong-key");
 }
 
+// Set only by detail::sops_decrypt_with_data_key (fuzzing and tests): skips `age`.
+thread_local const std::string* g_data_key_override = nullptr;
+
 Result<void> decrypt_tree(yaml::Node& root, const Metadata& meta, const std::string& name) {
   if (meta.comment_regex) {
     return fail(fmt::format("{}: SOPS comment regexes are not supported", name), {}, "sops-unsupported");
   }
-  TRY_ASSIGN(std::string key, decrypt_data_key(meta, name));
+  std::string key;
+  if (g_data_key_override != nullptr) {
+    key = *g_data_key_override;
+  } else {
+    TRY_ASSIGN(key, decrypt_data_key(meta, name));
+  }
   Walker w{meta, key, name, EVP_MD_CTX_new(), std::nullopt};
   EVP_DigestInit_ex(w.sha, EVP_sha512(), nullptr);
   if (meta.mac_only_encrypted) {
@@ -827,6 +836,8 @@ SopsFormat sops_format_for_path(std::string_view path) {
 }
 
 Result<std::string> sops_decrypt(std::string_view text, const std::string& name, SopsFormat format) {
+  // Whatever is parsed under this name from now on is plaintext of secrets: never quoted.
+  SourceRegistry::instance().mark_sensitive(name);
   if (format == SopsFormat::dotenv) {
     return decrypt_dotenv(text, name);
   }
@@ -864,6 +875,14 @@ Result<std::string> read_maybe_sops(const std::string& path) {
     return text;
   }
   return sops_decrypt(text, path, sops_format_for_path(path));
+}
+
+Result<std::string> detail::sops_decrypt_with_data_key(std::string_view text, const std::string& name,
+                                                     SopsFormat format, const std::string& data_key) {
+  g_data_key_override = &data_key;
+  auto out = sops_decrypt(text, name, format);
+  g_data_key_override = nullptr;
+  return out;
 }
 
 }  // namespace talgpu::talhelper

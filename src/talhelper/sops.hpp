@@ -44,4 +44,11 @@ SopsFormat sops_format_for_path(std::string_view path);
 // Reads `path`; when it is SOPS-encrypted, returns the decrypted text, else the text as-is.
 Result<std::string> read_maybe_sops(const std::string& path);
 
+namespace detail {
+// sops_decrypt with the data key given instead of recovered through `age` (no process is run):
+// for the fuzz targets (tests/fuzz) and tests that build encrypted files themselves.
+Result<std::string> sops_decrypt_with_data_key(std::string_view text, const std::string& name, SopsFormat format,
+                                               const std::string& data_key);
+}  // namespace detail
+
 }  // namespace talgpu::talhelper
