@@ -152,7 +152,7 @@ Result<std::vector<Node>> load_nodes_json(const std::string& path, Diagnostics& 
   if (trim(text).empty()) {
     // An empty file is not "a cluster without nodes" (that is a List with no items): it is a
     // failed `kubectl get nodes -o json > nodes.json`, and checking against it would prove nothing.
-    return fail(fmt::format("{}: the file is empty (expected the output of 'kubectl get nodes -o json')", path),
+    return fail("the file is empty (expected the output of 'kubectl get nodes -o json')",
                 SourceLocation{path, 0, 0}, "nodes-empty");
   }
   TRY(yaml::check_text_encoding(text, path));

@@ -20,7 +20,9 @@ Result<void> check_limits_before_parse(std::string_view text, const std::string&
   bool line_start = true;
   Position pos;
   auto located = [&](std::string msg) {
-    return fail(std::move(msg), SourceLocation{name, pos.line, pos.column}, "yaml-limit");
+    // pos.column was advanced past the current character: report the character itself, the
+    // column the parsers report for the same limit.
+    return fail(std::move(msg), SourceLocation{name, pos.line, pos.column - 1}, "yaml-limit");
   };
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];

@@ -126,7 +126,7 @@ TEST(Hardening, ControlCharactersAreEscapedForTheTerminal) {
   EXPECT_EQ(terminal_safe("\x1b[2J\x1b]0;title\x07"), "\\x1b[2J\\x1b]0;title\\x07");
   EXPECT_EQ(terminal_safe("x\x7fy"), "x\\x7fy");
   EXPECT_EQ(terminal_safe("\xc2\x9b" "31m"), "\\u{009B}31m");                 // C1 CSI
-  EXPECT_EQ(terminal_safe("a\xe2\x80\xaeb"), "a\\u{202E}b");                // bidi override
+  EXPECT_EQ(terminal_safe("a\xe2\x80\xae" "b"), "a\\u{202E}b");                // bidi override
   EXPECT_EQ(terminal_safe("caf\xc3\xa9 \xe2\x9c\x93"), "caf\xc3\xa9 \xe2\x9c\x93");  // UTF-8 kept
   EXPECT_EQ(terminal_safe("bad\xff"), "bad\\xff");
   // Multi-line output keeps layout and talgpu's own colours, nothing else.
@@ -239,7 +239,7 @@ TEST(Hardening, LiteralBlockKeepsLeadingEmptyLine) {
   // go-yaml v3's bytes: the header, an empty line, then the text.
   yaml::Node root = yaml::Node::mapping();
   root.set("content", yaml::Node::string("\nx\n"));
-  EXPECT_EQ(yaml::emit(root, yaml::goyaml_v3_options(4)), "content: |4-\n\n    x\n");
+  EXPECT_EQ(yaml::emit(root, yaml::goyaml_v3_options(4)), "content: |4\n\n    x\n");
 }
 
 // --- Item 10: bounded work before the expensive step ------------------------------------------------
