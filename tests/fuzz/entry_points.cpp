@@ -27,7 +27,7 @@ namespace {
   std::abort();
 }
 
-// Both parser paths: the fast path (what parse() tries first) and libfyaml (the reference).
+// Both parser paths: the fast path (what parse() tries first) and libyaml (the reference).
 void yaml_both(std::string_view data) {
   auto fast = yaml::parse(data, "fuzz.yaml");
   auto ref = yaml::detail::parse_reference(data, "fuzz-ref.yaml", yaml::ParseOptions{});
