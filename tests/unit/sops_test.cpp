@@ -223,7 +223,8 @@ TEST_F(Sops, CatastrophicRegexOnALongKeyFinishes) {
   // metadata is not authenticated before this runs, so it must stay linear. The key does not
   // match, so its plain value must have been encrypted: a format error, reached quickly.
   std::string key(30000, 'a');
-  std::string text = key + "!: plain\n" + fixture("testdata/decrypt/encrypted.yaml");
+  // An explicit key (`? ...`): YAML caps implicit keys at 1024 characters.
+  std::string text = "? " + key + "!\n: plain\n" + fixture("testdata/decrypt/encrypted.yaml");
   text = replace_once(text, "    unencrypted_suffix: _unencrypted\n", "    unencrypted_regex: ^(a|aa)+$\n");
   auto out = sops_decrypt_yaml(text, "slow.yaml");
   ASSERT_FALSE(out.has_value());
