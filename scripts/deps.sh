@@ -9,6 +9,11 @@ packages=(
   libcurl4-openssl-dev libssl-dev googletest libgtest-dev libgmock-dev libmimalloc-dev
   age openssl python3
 )
+# `scripts/deps.sh --fuzz`: clang and its libFuzzer runtime, for scripts/fuzz.sh only (the build,
+# the tests and CI never need clang).
+if [ "${1:-}" = "--fuzz" ]; then
+  packages+=(clang libclang-rt-14-dev)
+fi
 # kubectl (tests cross-check our Kubernetes API fake and the bench compares with kustomize): use
 # one already on the PATH, else Debian's kubernetes-client package.
 if ! command -v kubectl >/dev/null 2>&1; then

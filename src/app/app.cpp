@@ -9,6 +9,7 @@
 #include <app/command.hpp>
 #include <core/error.hpp>
 #include <core/strings.hpp>
+#include <core/term.hpp>
 
 namespace talgpu {
 
@@ -97,7 +98,7 @@ int app_main(int argc, char** argv) {
         fmt::print("{}", root_help());
         return k_exit_ok;
       }
-      fmt::print(stderr, "talgpu: unknown command '{}'{}\n", *topic, did_you_mean(*topic, names));
+      fmt::print(stderr, "talgpu: unknown command '{}'{}\n", terminal_safe(*topic), did_you_mean(*topic, names));
       return k_exit_usage;
     }
     return app_main(static_cast<int>(ptrs.size()), ptrs.data());
@@ -105,7 +106,8 @@ int app_main(int argc, char** argv) {
   if (word) {
     auto names = command_names();
     if (std::find(names.begin(), names.end(), *word) == names.end()) {
-      fmt::print(stderr, "talgpu: unknown command '{}'{}\nRun 'talgpu help' for the list of commands.\n", *word,
+      fmt::print(stderr, "talgpu: unknown command '{}'{}\nRun 'talgpu help' for the list of commands.\n",
+                 terminal_safe(*word),
                  did_you_mean(*word, names));
       return k_exit_usage;
     }
@@ -145,7 +147,7 @@ int app_main(int argc, char** argv) {
     return k_exit_ok;
   } catch (const CLI::ParseError& e) {
     std::string msg = e.what();
-    fmt::print(stderr, "talgpu: error: {}\n", msg);
+    fmt::print(stderr, "talgpu: error: {}\n", terminal_safe(msg));
     return k_exit_usage;
   }
 
@@ -178,11 +180,11 @@ int app_main(int argc, char** argv) {
     return run();
   } catch (const Abort& a) {
     if (a.what()[0] != '\0') {
-      fmt::print(stderr, "talgpu: {} {}\n", styled("error:", TextStyle::error, ctx.color_err), a.what());
+      fmt::print(stderr, "talgpu: {} {}\n", styled("error:", TextStyle::error, ctx.color_err), terminal_safe(a.what()));
     }
     return a.exit_code();
   } catch (const std::exception& e) {
-    fmt::print(stderr, "talgpu: internal error: {}\n", e.what());
+    fmt::print(stderr, "talgpu: internal error: {}\n", terminal_safe(e.what()));
     return k_exit_findings;
   }
 }
@@ -202,17 +204,18 @@ void print_diagnostics(const Context& ctx, const Diagnostics& diags) {
   }
 }
 
+// Lines are assembled by talgpu from input-derived pieces: escaped once here (colour kept).
 void out_line(const Context& ctx, std::string_view text) {
-  fmt::print(ctx.out, "{}\n", text);
+  fmt::print(ctx.out, "{}\n", terminal_safe_text(text));
 }
 
 void err_line(const Context& ctx, std::string_view text) {
-  fmt::print(ctx.err, "{}\n", text);
+  fmt::print(ctx.err, "{}\n", terminal_safe_text(text));
 }
 
 void verbose(const Context& ctx, std::string_view text) {
   if (ctx.verbosity > 0) {
-    fmt::print(ctx.err, "{}\n", text);
+    fmt::print(ctx.err, "{}\n", terminal_safe_text(text));
   }
 }
 

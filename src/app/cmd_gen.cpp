@@ -94,31 +94,38 @@ int run_gen_config(const Context& ctx, const GenArgs& a) {
     return out;
   };
   auto common = load(a.patches);
-  std::vector<std::string> written;
+  // Build everything, then check every target, then write: an existing file (without --force), a
+  // symlink or a FIFO under any of the three names stops the command before anything is written,
+  // so a failure never leaves a mismatched controlplane/worker/talosconfig set.
+  std::vector<std::pair<std::string, std::string>> outputs;  // path, content
   for (auto type : {talos::MachineType::controlplane, talos::MachineType::worker}) {
     auto docs = value_or_abort(talos::generate_config(type, o, secrets), k_exit_usage);
     value_or_abort(talos::apply_patches(docs, common), k_exit_findings);
     value_or_abort(talos::apply_patches(docs, load(type == talos::MachineType::controlplane ? a.patches_cp
                                                                                             : a.patches_worker)),
                    k_exit_findings);
-    std::string path = join_path(a.output_dir, std::string(talos::machine_type_name(type)) + ".yaml");
-    if (file_exists(path) && !a.force) {
-      throw Abort(path + " already exists, use --force to overwrite", k_exit_usage);
-    }
-    WriteOptions w;
-    w.mode = 0600;
-    w.create_parents = true;
-    value_or_abort(write_file_atomic(path, talos::encode_config(docs), w), k_exit_usage);
-    written.push_back(path);
+    outputs.emplace_back(join_path(a.output_dir, std::string(talos::machine_type_name(type)) + ".yaml"),
+                         talos::encode_config(docs));
   }
   std::string host = a.endpoint.substr(a.endpoint.find("://") == std::string::npos ? 0 : a.endpoint.find("://") + 3);
   host = host.substr(0, host.find(':'));
-  std::string tc_path = join_path(a.output_dir, "talosconfig");
-  auto tc = value_or_abort(talhelper::talosconfig_for(a.name, {host}, {}, secrets, ""), k_exit_usage);
+  outputs.emplace_back(join_path(a.output_dir, "talosconfig"),
+                       value_or_abort(talhelper::talosconfig_for(a.name, {host}, {}, secrets, ""), k_exit_usage));
   WriteOptions w;
   w.mode = 0600;
-  value_or_abort(write_file_atomic(tc_path, tc, w), k_exit_usage);
-  written.push_back(tc_path);
+  w.create_parents = true;
+  w.confine_to = a.output_dir.empty() ? "." : a.output_dir;
+  for (const auto& [path, content] : outputs) {
+    if (file_exists(path) && !a.force) {
+      throw Abort(path + " already exists, use --force to overwrite (nothing was written)", k_exit_usage);
+    }
+    value_or_abort(check_output_path(path, w), k_exit_usage);
+  }
+  std::vector<std::string> written;
+  for (const auto& [path, content] : outputs) {
+    value_or_abort(write_file_atomic(path, content, w), k_exit_usage);
+    written.push_back(path);
+  }
   if (ctx.json()) {
     out_line(ctx, nlohmann::json{{"files", written}, {"contract", contract->str()}}.dump(2));
   } else if (!ctx.quiet()) {

@@ -11,6 +11,7 @@
 #include <app/preflight.hpp>
 #include <core/error.hpp>
 #include <core/fs.hpp>
+#include <core/term.hpp>
 #include <talhelper/genconfig.hpp>
 #include <talhelper/talconfig.hpp>
 
@@ -94,7 +95,7 @@ int run_genconfig(const Context& ctx, GenconfigArgs a) {
     return k_exit_ok;
   }
   if (a.opts.dry_run) {
-    std::fputs(result->diff.c_str(), ctx.out);
+    std::fputs(terminal_safe_text(result->diff).c_str(), ctx.out);
     return k_exit_ok;
   }
   if (!ctx.quiet()) {

@@ -17,6 +17,7 @@
 #include <app/command.hpp>
 #include <core/error.hpp>
 #include <core/fs.hpp>
+#include <core/source.hpp>
 #include <talos/pki.hpp>
 #include <talos/machineconfig.hpp>
 #include <talos/secrets.hpp>
@@ -35,6 +36,7 @@ struct GensecretArgs {
 };
 
 talos::SecretsBundle bundle_from_config(const Context& ctx, const std::string& path) {
+  SourceRegistry::instance().mark_sensitive(path);  // a machine config holds private keys: never quoted
   auto parsed = value_or_abort(yaml::parse_file(path), k_exit_usage);
   std::vector<yaml::Node> docs;
   for (auto& d : parsed) {

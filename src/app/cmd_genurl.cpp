@@ -28,6 +28,7 @@ namespace {
 
 struct GenurlArgs {
   std::string config = "talconfig.yaml";
+  bool config_given = false;  // -c named a file: it must exist
   std::vector<std::string> env_files;
   std::string node;
   std::string registry_url = "factory.talos.dev";
@@ -66,6 +67,12 @@ int run_genurl(Context& ctx, const GenurlArgs& args, UrlKind kind) {
   std::vector<std::pair<std::string, std::string>> urls;  // node, url
   Diagnostics diags;
 
+  // Without -c, a missing talconfig.yaml means "URLs from the flags" (talhelper's behaviour). A
+  // file named with -c that is missing is an error: a default URL without the NVIDIA extensions
+  // would look like an answer for the cluster.
+  if (args.config_given && !file_exists(args.config)) {
+    throw Abort(fmt::format("cannot read '{}': no such file", args.config), k_exit_usage);
+  }
   if (file_exists(args.config)) {
     talhelper::LoadOptions lo;
     lo.path = args.config;
@@ -153,7 +160,8 @@ int run_genurl(Context& ctx, const GenurlArgs& args, UrlKind kind) {
 }
 
 void common_flags(CLI::App& sub, GenurlArgs& a) {
-  sub.add_option("-c,--config-file", a.config, "talconfig.yaml to read (default: talconfig.yaml)");
+  sub.add_option("-c,--config-file", a.config, "talconfig.yaml to read (default: talconfig.yaml)")
+      ->each([&a](const std::string&) { a.config_given = true; });
   sub.add_option("--env-file", a.env_files, "Extra env files for ${VAR} substitution");
   sub.add_option("-n,--node", a.node, "Only this node (hostname or IP address)");
   sub.add_option("-r,--registry-url", a.registry_url, "Registry of the image (without talconfig.yaml)");

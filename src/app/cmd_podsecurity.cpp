@@ -10,6 +10,7 @@
 #include <app/command.hpp>
 #include <core/error.hpp>
 #include <core/fs.hpp>
+#include <core/term.hpp>
 #include <kube/manifest_loader.hpp>
 #include <kube/podsecurity.hpp>
 #include <yaml/document.hpp>
@@ -61,6 +62,9 @@ int run_podsecurity(Context& ctx, const Options& opts) {
       throw Abort(fmt::format("{}: no such file", file), k_exit_usage);
     }
     auto docs = yaml::parse_file(file);
+    if (!docs && (docs.error().rule == "io-read" || docs.error().rule == "io-too-large")) {
+      throw Abort(docs.error().describe(), k_exit_usage);  // unreadable input: exit 2, as documented
+    }
     if (!docs) {
       const Error& e = docs.error();
       diags.error(e.rule.empty() ? "yaml-syntax" : e.rule, e.message, e.location);
@@ -108,13 +112,13 @@ int run_podsecurity(Context& ctx, const Options& opts) {
       for (const auto& o : r.objects) {
         std::string who = r.objects.size() > 1 ? fmt::format("{}: {}", r.file, o.name) : r.file;
         if (o.result.allowed) {
-          fmt::print(ctx.out, "{}: {} ({})\n", who, styled("allowed", TextStyle::good, ctx.color_out), policy.str());
+          fmt::print(ctx.out, "{}: {} ({})\n", terminal_safe(who), styled("allowed", TextStyle::good, ctx.color_out), policy.str());
           continue;
         }
-        fmt::print(ctx.out, "{}: {} ({})\n", who, styled("denied", TextStyle::error, ctx.color_out), policy.str());
+        fmt::print(ctx.out, "{}: {} ({})\n", terminal_safe(who), styled("denied", TextStyle::error, ctx.color_out), policy.str());
         for (const auto& v : o.result.violations) {
-          fmt::print(ctx.out, "  {}{} [{}]\n", v.reason, v.detail.empty() ? "" : fmt::format(" ({})", v.detail),
-                     v.check);
+          fmt::print(ctx.out, "  {}{} [{}]\n", terminal_safe(v.reason),
+                     v.detail.empty() ? "" : fmt::format(" ({})", terminal_safe(v.detail)), v.check);
         }
       }
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -24,7 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A fresh scratch folder for the generated configs (kept, so the user can look at them).
+// A fresh private scratch folder for the generated configs (mkdtemp: mode 0700).
 std::string make_scratch_dir() {
   std::string tmpl = (fs::temp_directory_path() / "talgpu-plan-XXXXXX").string();
   if (mkdtemp(tmpl.data()) == nullptr) {
@@ -50,6 +51,7 @@ struct PlanState {
   Diagnostics diags;
   check::CheckReport checked;
   std::string scratch;
+  bool kept = true;  // false: the scratch folder is removed when the plan ends
   std::optional<talhelper::GenconfigResult> generated;
   bool throwaway_secrets = false;
   std::map<std::string, const check::NodeInfo*> checked_nodes;         // by hostname, declared nodes
@@ -166,7 +168,8 @@ void print_plan_json(Context& ctx, const PlanState& st, nlohmann::ordered_json& 
     }
     report["nodes"].push_back(std::move(j));
   }
-  report["configs"] = {{"dir", generated ? scratch : ""},
+  report["configs"] = {{"dir", generated && st.kept ? scratch : ""},
+                       {"kept", generated.has_value() && st.kept},
                        {"throwawaySecrets", throwaway_secrets},
                        {"files", generated ? generated->written : std::vector<std::string>{}}};
   report["check"] = nlohmann::ordered_json::parse(check::render_report_json(checked));
@@ -218,7 +221,11 @@ void print_nodes_text(Context& ctx, const PlanState& st) {
 void print_configs_text(Context& ctx, const PlanState& st) {
   auto head = [&](std::string_view t) { return styled(t, TextStyle::bold, ctx.color_out); };
   if (st.generated) {
-    out_line(ctx, head(fmt::format("machine configs ({} files in {})", st.generated->written.size(), st.scratch)));
+    out_line(ctx, st.kept ? head(fmt::format("machine configs ({} files, kept in {})", st.generated->written.size(),
+                                             st.scratch))
+                          : head(fmt::format("machine configs ({} files, built in a temporary folder that is removed "
+                                             "at exit; --keep keeps them)",
+                                             st.generated->written.size())));
     if (st.throwaway_secrets) {
       out_line(ctx, "  no talsecret*.yaml next to talconfig.yaml: generated with a throwaway secrets bundle");
       out_line(ctx, "  (run 'talgpu gensecret -o talsecret.yaml' and keep it, SOPS-encrypted, with the cluster)");
@@ -259,7 +266,7 @@ void print_check_text(Context& ctx, const PlanState& st) {
 
 }  // namespace
 
-int run_plan(Context& ctx, const std::string& dir, const std::string& scratch_arg, const std::string& repo_root) {
+int run_plan(Context& ctx, const std::string& dir, const std::string& scratch_arg, const std::string& repo_root, bool keep) {
   if (!is_directory(dir)) {
     throw Abort(fmt::format("'{}' is not a folder", dir), k_exit_usage);
   }
@@ -321,7 +328,18 @@ int run_plan(Context& ctx, const std::string& dir, const std::string& scratch_ar
   in.manifests = &*manifests;
   st.checked = check::run_check(in);
 
-  st.scratch = scratch_arg.empty() ? make_scratch_dir() : scratch_arg;
+  // The configs are built from the real (decrypted) secrets bundle: a folder talgpu made is removed
+  // when the plan ends (and on SIGINT/SIGTERM/SIGHUP), unless --keep; a --scratch folder is the
+  // user's and stays.
+  std::optional<ScratchDir> scratch_guard;
+  if (scratch_arg.empty()) {
+    scratch_guard.emplace(make_scratch_dir());
+    if (keep) {
+      scratch_guard->keep();
+    }
+  }
+  st.scratch = scratch_guard ? scratch_guard->path() : scratch_arg;
+  st.kept = !scratch_guard || keep;
   st.throwaway_secrets = !talos::find_secrets_file(cfg.dir).has_value();
   if (declaration_ok) {
     generate_configs(st);

@@ -6,7 +6,8 @@
 namespace talgpu {
 
 // Runs the plan on `dir`, writing generated configs into `scratch` (a new temporary folder when
-// empty); returns the exit code.
-int run_plan(Context& ctx, const std::string& dir, const std::string& scratch = {}, const std::string& repo_root = {});
+// empty, removed at exit, on SIGINT/SIGTERM/SIGHUP too, unless `keep`); returns the exit code.
+int run_plan(Context& ctx, const std::string& dir, const std::string& scratch = {}, const std::string& repo_root = {},
+             bool keep = false);
 
 }  // namespace talgpu

@@ -1,5 +1,7 @@
 #include <check/render.hpp>
 
+#include <core/term.hpp>
+
 #include <set>
 #include <unordered_map>
 
@@ -39,11 +41,11 @@ std::string render_placements_text(const CheckReport& report) {
         if (!fits.empty()) {
           fits += ", ";
         }
-        fits += name;
+        fits += terminal_safe(name);
       }
     });
     s += "  ";
-    s += p.workload;
+    s += terminal_safe(p.workload);
     s += " -> ";
     s += !fits.empty() ? fits : !p.pending.empty() ? p.pending : std::string("(no node)");
     s += '\n';
@@ -51,9 +53,9 @@ std::string render_placements_text(const CheckReport& report) {
     p.for_each_node([&](const std::string& name, const std::string& reason) {
       if (!reason.empty() && (last == nullptr || *last != name)) {
         s += "      ";
-        s += name;
+        s += terminal_safe(name);
         s += ": ";
-        s += reason;
+        s += terminal_safe(reason);
         s += '\n';
         last = &name;
       }

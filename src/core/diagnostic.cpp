@@ -89,12 +89,12 @@ std::string caret_line(std::string_view src, int column) {
 std::string render_text(const Diagnostic& d, const RenderOptions& opts) {
   std::string out;
   if (!d.location.empty()) {
-    out += styled(d.location.str() + ":", TextStyle::bold, opts.color) + " ";
+    out += styled(terminal_safe(d.location.str()) + ":", TextStyle::bold, opts.color) + " ";
   }
   out += styled(std::string(severity_name(d.severity)) + ":", severity_style(d.severity), opts.color);
-  out += " " + styled(d.message, TextStyle::bold, opts.color);
+  out += " " + styled(terminal_safe(d.message), TextStyle::bold, opts.color);
   if (!d.rule.empty()) {
-    out += " [" + d.rule + "]";
+    out += " [" + terminal_safe(d.rule) + "]";
   }
   out += "\n";
   if (opts.show_source && d.location.line > 0) {
@@ -112,7 +112,7 @@ std::string render_text(const Diagnostic& d, const RenderOptions& opts) {
     }
   }
   if (!d.hint.empty()) {
-    out += "  " + styled("hint:", TextStyle::note, opts.color) + " " + d.hint + "\n";
+    out += "  " + styled("hint:", TextStyle::note, opts.color) + " " + terminal_safe(d.hint) + "\n";
   }
   return out;
 }

@@ -51,6 +51,7 @@ struct SourceRegistryImpl {
   std::deque<std::string> texts;  // texts[id]; a deque: references stay valid as we grow
   std::vector<FileName> names;    // names[id], for Mark::location() (every diagnostic and model location)
   std::unordered_map<std::string, int32_t> by_name;
+  std::unordered_set<std::string> sensitive;
   // Line starts of the texts a diagnostic has pointed into, built on the first look: rendering
   // many findings in one big file must not rescan it from the start for each (O(findings x size)).
   std::mutex lines_mutex;
@@ -92,7 +93,18 @@ std::string_view SourceRegistry::text_of(std::string_view name) const {
   return it == m_impl->by_name.end() ? std::string_view{} : text(it->second);
 }
 
+void SourceRegistry::mark_sensitive(std::string_view name) {
+  m_impl->sensitive.emplace(name);
+}
+
+bool SourceRegistry::is_sensitive(std::string_view name) const {
+  return !m_impl->sensitive.empty() && m_impl->sensitive.count(std::string(name)) != 0;
+}
+
 std::string_view SourceRegistry::line_of(std::string_view name, int line) const {
+  if (is_sensitive(name)) {
+    return {};
+  }
   std::string_view t = text_of(name);
   if (t.empty() || line <= 0) {
     return {};

@@ -57,8 +57,16 @@ class SourceRegistry {
   std::string_view text(int32_t id) const;
   // Finds the text registered under `name` (the newest one), or nullptr.
   std::string_view text_of(std::string_view name) const;
-  // The 1-based line `line` of `name`, without its newline; empty when unknown.
+  // The 1-based line `line` of `name`, without its newline; empty when unknown or when `name` is
+  // sensitive.
   std::string_view line_of(std::string_view name, int line) const;
+
+  // Marks `name` as sensitive: decrypted SOPS content, secrets bundles and machine configs. Its
+  // lines are never quoted (line_of returns nothing, for every renderer: text carets, -v, json,
+  // sarif); diagnostics name the file, line and field only. Holds for texts registered under the
+  // name before and after the call.
+  void mark_sensitive(std::string_view name);
+  bool is_sensitive(std::string_view name) const;
 
  private:
   SourceRegistry();

@@ -86,4 +86,94 @@ void Progress::tick(std::string_view detail) {
   std::fflush(stderr);
 }
 
+namespace {
+
+// Length of the UTF-8 sequence at `s[i]` (1-4), or 0 when it is not well-formed.
+size_t utf8_length(std::string_view s, size_t i) {
+  auto b = static_cast<unsigned char>(s[i]);
+  size_t n = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+  if (n == 0 || i + n > s.size() || (n == 2 && b < 0xC2)) {
+    return 0;
+  }
+  for (size_t k = 1; k < n; ++k) {
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) {
+      return 0;
+    }
+  }
+  return n;
+}
+
+uint32_t utf8_code_point(std::string_view s, size_t i, size_t n) {
+  auto b = static_cast<unsigned char>(s[i]);
+  uint32_t cp = n == 1 ? b : n == 2 ? (b & 0x1F) : n == 3 ? (b & 0x0F) : (b & 0x07);
+  for (size_t k = 1; k < n; ++k) {
+    cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+  }
+  return cp;
+}
+
+// The length of a colour sequence styled() emits at `s[i]`, or 0.
+size_t own_sgr_length(std::string_view s, size_t i) {
+  static constexpr std::string_view k_ours[] = {"\x1b[0m",    "\x1b[1m",    "\x1b[2m",   "\x1b[1;31m",
+                                                "\x1b[1;35m", "\x1b[1;36m", "\x1b[1;32m"};
+  for (std::string_view seq : k_ours) {
+    if (s.substr(i, seq.size()) == seq) {
+      return seq.size();
+    }
+  }
+  return 0;
+}
+
+std::string escape(std::string_view text, bool keep_layout) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    auto b = static_cast<unsigned char>(text[i]);
+    if (keep_layout && (b == '\n' || b == '\t')) {
+      out.push_back(static_cast<char>(b));
+      ++i;
+      continue;
+    }
+    if (keep_layout && b == 0x1b) {
+      if (size_t n = own_sgr_length(text, i)) {
+        out.append(text.substr(i, n));
+        i += n;
+        continue;
+      }
+    }
+    if (b < 0x20 || b == 0x7f) {
+      out += b == '\n' ? "\\n" : b == '\t' ? "\\t" : b == '\r' ? "\\r" : fmt::format("\\x{:02x}", b);
+      ++i;
+      continue;
+    }
+    size_t n = utf8_length(text, i);
+    if (n == 0) {
+      out += fmt::format("\\x{:02x}", b);
+      ++i;
+      continue;
+    }
+    if (n > 1) {
+      uint32_t cp = utf8_code_point(text, i, n);
+      if ((cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)) {
+        out += fmt::format("\\u{{{:04X}}}", cp);
+        i += n;
+        continue;
+      }
+    }
+    out.append(text.substr(i, n));
+    i += n;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string terminal_safe(std::string_view text) {
+  return escape(text, false);
+}
+
+std::string terminal_safe_text(std::string_view text) {
+  return escape(text, true);
+}
+
 }  // namespace talgpu

@@ -17,6 +17,17 @@ bool use_color(ColorMode mode, FILE* stream);
 // Wraps `text` in ANSI codes when `color` is true.
 std::string styled(std::string_view text, TextStyle style, bool color);
 
+// Escapes what a terminal would act on, so text from inputs (YAML keys and values, file names,
+// node names) cannot move the cursor, clear the screen, set the title or forge a line: C0 controls
+// (newline and tab too) as \n \t \r or \xNN, DEL as \x7f, the C1 controls U+0080-U+009F and the
+// bidirectional overrides U+202A-U+202E / U+2066-U+2069 as \u{XXXX}, bytes that are not UTF-8 as
+// \xNN (the quoting git applies to path names, core.quotePath, extended to the whole line).
+std::string terminal_safe(std::string_view text);
+// The same for multi-line human output assembled by talgpu: keeps newlines, tabs and the exact
+// colour sequences styled() emits, escapes everything else. Use terminal_safe on each input-derived
+// piece where a piece must stay on one line.
+std::string terminal_safe_text(std::string_view text);
+
 // Shows "label... (3s)" on stderr once an operation has taken more than a second, only on a TTY.
 // Call tick() while waiting; the destructor clears the line.
 class Progress {

@@ -1107,25 +1107,75 @@ class Loader {
     }
     // No kustomization: every manifest below, in path order (deterministic).
     std::vector<std::string> files;
-    std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
-         it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (ec) {
-        break;
-      }
-      const auto name = it->path().filename().string();
-      if (it->is_directory() && !name.empty() && name[0] == '.') {
-        it.disable_recursion_pending();
-        continue;
-      }
-      if (it->is_regular_file() && is_manifest_file(it->path()) && !is_kustomization_name(name)) {
-        files.push_back(it->path().string());
-      }
-    }
+    std::vector<std::string> chain;  // canonical folders from `dir` down to the one being read
+    std::set<std::string> visited;   // every folder read once, however many links lead to it
+    TRY(walk(dir, files, chain, visited));
     std::sort(files.begin(), files.end());
     for (const auto& f : files) {
       TRY(load_file(f));
     }
+    return {};
+  }
+
+  // Collects the manifest files below `dir`. Symbolic links are followed, each target folder at
+  // most once; a link back to a folder on the current path is a loop, reported; an entry that
+  // cannot be read (a folder without permission, a dangling link) is an error, exit 2, because a
+  // check that skipped part of the folder would report "no findings" for what it never saw.
+  // FIFOs, sockets and devices are never opened (kubectl reads regular files only).
+  Result<void> walk(const std::string& dir, std::vector<std::string>& files, std::vector<std::string>& chain,
+                    std::set<std::string>& visited) {
+    constexpr size_t k_max_depth = 64;
+    std::error_code ec;
+    std::string real = fs::canonical(dir, ec).string();
+    if (ec) {
+      return fail(fmt::format("cannot read folder '{}': {}", dir, ec.message()), {}, "io-read");
+    }
+    if (std::find(chain.begin(), chain.end(), real) != chain.end()) {
+      return fail(fmt::format("symbolic link loop: '{}' leads back to '{}'", dir, real), {}, "manifest-symlink-loop");
+    }
+    if (!visited.insert(real).second) {
+      return {};
+    }
+    if (chain.size() >= k_max_depth) {
+      return fail(fmt::format("folder '{}' is nested more than {} levels deep", dir, k_max_depth), {}, "io-read");
+    }
+    chain.push_back(real);
+    std::vector<fs::directory_entry> entries;
+    fs::directory_iterator it(dir, ec);
+    for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+      entries.push_back(*it);
+    }
+    if (ec) {
+      return fail(fmt::format("cannot read folder '{}': {}", dir, ec.message()), {}, "io-read");
+    }
+    for (const auto& e : entries) {
+      const std::string name = e.path().filename().string();
+      const std::string path = e.path().string();
+      fs::file_status st = fs::status(e.path(), ec);  // follows links
+      if (ec || st.type() == fs::file_type::not_found) {
+        return fail(fmt::format("cannot read '{}': {}", path,
+                                ec ? ec.message() : std::string("dangling symbolic link")),
+                    {}, "io-read");
+      }
+      if (fs::is_directory(st)) {
+        if (!name.empty() && name[0] == '.') {
+          continue;  // .git and friends
+        }
+        TRY(walk(path, files, chain, visited));
+        continue;
+      }
+      if (!is_manifest_file(e.path()) || is_kustomization_name(name)) {
+        continue;
+      }
+      if (!fs::is_regular_file(st)) {
+        m_diags.warning("manifest-not-regular",
+                        fmt::format("'{}' is not a regular file (a FIFO, socket or device): not read", path),
+                        SourceLocation{path, 0, 0});
+        continue;
+      }
+      files.push_back(path);
+    }
+    chain.pop_back();
     return {};
   }
 

@@ -7,6 +7,7 @@
 
 #include <core/fs.hpp>
 #include <core/source.hpp>
+#include <core/strings.hpp>
 #include <yaml/document.hpp>
 #include <yaml/reader.hpp>
 
@@ -15,7 +16,7 @@ namespace talgpu::kube {
 namespace {
 
 constexpr const char* k_type = "nodes-json-type";
-constexpr size_t k_max_nodes_json_bytes = size_t{256} << 20;
+constexpr size_t k_max_nodes_json_bytes = k_max_input_bytes;  // one limit for every input (core/fs.hpp)
 
 const yaml::Node* get(const yaml::Node& n, std::string_view key) {
   if (!n.is_mapping()) {
@@ -148,6 +149,12 @@ Result<std::vector<Node>> read_nodes_json_generic(std::string_view text, const s
 
 Result<std::vector<Node>> load_nodes_json(const std::string& path, Diagnostics& diags) {
   TRY_ASSIGN(std::string text, read_file(path, k_max_nodes_json_bytes));
+  if (trim(text).empty()) {
+    // An empty file is not "a cluster without nodes" (that is a List with no items): it is a
+    // failed `kubectl get nodes -o json > nodes.json`, and checking against it would prove nothing.
+    return fail("the file is empty (expected the output of 'kubectl get nodes -o json')",
+                SourceLocation{path, 0, 0}, "nodes-empty");
+  }
   TRY(yaml::check_text_encoding(text, path));
   if (auto nodes = detail::read_nodes_json_fast(text, path)) {
     // Keep the text for diagnostics that quote a node's line later.

@@ -22,6 +22,7 @@
 #include <talos/validate.hpp>
 #include <imagefactory/schematic.hpp>
 #include <talhelper/sops.hpp>
+#include <talhelper/talconfig_validate.hpp>
 #include <yaml/document.hpp>
 #include <yaml/emit.hpp>
 
@@ -117,7 +118,15 @@ void add_item_documents(std::vector<YNode>& docs, const std::optional<YNode>& li
 
 Result<std::string> node_file_name(const TalConfig& cfg, const Node& node) {
   if (node.filename_tmpl.empty()) {
-    return cfg.cluster_name + "-" + node.hostname + ".yaml";
+    // talhelper writes wherever `<clusterName>-<hostname>.yaml` points; talgpu keeps every file in
+    // the out-dir (the names are validated too: talconfig-cluster-name, talconfig-hostname).
+    std::string name = cfg.cluster_name + "-" + node.hostname + ".yaml";
+    if (!is_plain_file_name_part(name)) {
+      return fail(fmt::format("the file name {} of node {} is not a plain file name (check clusterName and hostname)",
+                              quoted(name), quoted(node.hostname)),
+                  node.field_location("hostname"), "genconfig-filename");
+    }
+    return name;
   }
   // talhelper pkg/config/outputfilename.go: text/template over {ClusterName, Hostname, IPAddress
   // (the raw string), Role}.
@@ -131,8 +140,9 @@ Result<std::string> node_file_name(const TalConfig& cfg, const Node& node) {
                 node.field_location("filenameTmpl"), "genconfig-filename");
   }
   // talhelper would write wherever the name points; talgpu keeps every file inside the out-dir.
-  if (name->empty() || name->find('/') != std::string::npos || *name == "." || *name == "..") {
-    return fail(fmt::format("filenameTmpl of node '{}' gives '{}', which is not a plain file name", node.hostname, *name),
+  if (!is_plain_file_name_part(*name)) {
+    return fail(fmt::format("filenameTmpl of node {} gives {}, which is not a plain file name", quoted(node.hostname),
+                            quoted(*name)),
                 node.field_location("filenameTmpl"), "genconfig-filename");
   }
   return *name;
@@ -728,6 +738,45 @@ Result<SecretsBundle> load_cluster_secrets(const TalConfig& cfg, const std::stri
   return bundle;
 }
 
+namespace {
+
+// talhelper pkg/config/gitignore.go: append the entries not already listed. talgpu also lists its
+// temporary-file pattern, so a file interrupted mid-write (it holds private keys) is never committed.
+Result<void> update_gitignore(const std::string& gi_path, std::string gi, GenconfigResult& result,
+                              const GenconfigOptions& opts) {
+  std::set<std::string> present;
+  for (auto& line : split(gi, '\n')) {
+    present.insert(std::string(trim(line)));
+  }
+  std::vector<std::string> entries;
+  for (const auto& n : result.nodes) {
+    entries.push_back(n.file.substr(n.file.rfind('/') + 1));
+  }
+  if (opts.talosconfig) {
+    entries.emplace_back("talosconfig");
+  }
+  entries.emplace_back(k_temp_file_pattern);
+  std::string add;
+  for (const auto& e : entries) {
+    if (present.insert(e).second) {
+      add += e + "\n";
+    }
+  }
+  if (add.empty()) {
+    return {};
+  }
+  if (!gi.empty() && gi.back() != '\n') {
+    gi += '\n';
+  }
+  WriteOptions w;
+  w.confine_to = opts.out_dir;
+  TRY(write_file_atomic(gi_path, gi + add, w));
+  result.written.push_back(gi_path);
+  return {};
+}
+
+}  // namespace
+
 Result<GenconfigResult> generate_cluster(const TalConfig& cfg, const SecretsBundle& secrets,
                                          const GenconfigOptions& opts, Diagnostics& diags) {
   GenconfigResult result;
@@ -755,7 +804,8 @@ Result<GenconfigResult> generate_cluster(const TalConfig& cfg, const SecretsBund
       return tl::unexpected<Error>(e);
     }
     std::string content = encode_node_config(*docs);
-    auto existing = read_file(summary.file);
+    // Never through a symlink, never a FIFO: what is there now is compared, then replaced.
+    TRY_ASSIGN(auto existing, read_file_nofollow(summary.file));
     summary.changed = !existing || *existing != content;
     outputs.emplace_back(summary.file, std::move(content));
     result.nodes.push_back(std::move(summary));
@@ -764,55 +814,52 @@ Result<GenconfigResult> generate_cluster(const TalConfig& cfg, const SecretsBund
     return result;
   }
   std::string talosconfig_path = join_path(opts.out_dir, "talosconfig");
+  std::string gi_path = join_path(opts.out_dir, ".gitignore");
+  WriteOptions w;
+  w.mode = 0600;
+  w.confine_to = opts.out_dir;
+  // Every target is checked before any is written: inside the out-dir, no symlink or FIFO in
+  // the way. A failure leaves the folder as it was (no half-updated set of configs).
+  for (const auto& [path, content] : outputs) {
+    TRY(check_output_path(path, w));
+  }
+  if (opts.talosconfig) {
+    TRY(check_output_path(talosconfig_path, w));
+  }
+  if (opts.gitignore) {
+    TRY(check_output_path(gi_path, w));
+  }
   if (opts.dry_run) {
     for (const auto& [path, content] : outputs) {
-      std::string old = read_file(path).value_or("");
+      std::string old = read_file_nofollow(path).value_or(std::nullopt).value_or("");
       result.diff += unified_diff(old, content, path, path);
     }
     return result;
   }
+  // talosconfig and .gitignore are read back and rewritten: never through a symlink.
+  std::optional<std::string> old_talosconfig;
+  std::optional<std::string> old_gitignore;
+  if (opts.talosconfig) {
+    TRY_ASSIGN(old_talosconfig, read_file_nofollow(talosconfig_path));
+  }
+  if (opts.gitignore) {
+    TRY_ASSIGN(old_gitignore, read_file_nofollow(gi_path));
+  }
   TRY(make_dirs(opts.out_dir, 0700));
-  WriteOptions w;
-  w.mode = 0600;
+  if (auto wide = folder_wider_than_private(opts.out_dir)) {
+    diags.warning("output-folder-mode", *wide, SourceLocation{opts.out_dir, 0, 0});
+  }
   for (const auto& [path, content] : outputs) {
     TRY(write_file_atomic(path, content, w));
     result.written.push_back(path);
   }
   if (opts.talosconfig) {
-    TRY_ASSIGN(auto tc, talosconfig_yaml(cfg, secrets, read_file(talosconfig_path).value_or(""),
-                                         !opts.disable_nodes_section));
+    TRY_ASSIGN(auto tc, talosconfig_yaml(cfg, secrets, old_talosconfig.value_or(""), !opts.disable_nodes_section));
     TRY(write_file_atomic(talosconfig_path, tc, w));
     result.written.push_back(talosconfig_path);
   }
   if (opts.gitignore) {
-    // talhelper pkg/config/gitignore.go: append entries not already listed.
-    std::string gi_path = join_path(opts.out_dir, ".gitignore");
-    std::string gi = read_file(gi_path).value_or("");
-    std::set<std::string> present;
-    for (auto& line : split(gi, '\n')) {
-      present.insert(std::string(trim(line)));
-    }
-    std::string add;
-    std::vector<std::string> entries;
-    for (const auto& n : result.nodes) {
-      entries.push_back(n.file.substr(n.file.rfind('/') + 1));
-    }
-    if (opts.talosconfig) {
-      entries.push_back("talosconfig");
-    }
-    for (const auto& e : entries) {
-      if (!present.count(e)) {
-        add += e + "\n";
-        present.insert(e);
-      }
-    }
-    if (!add.empty()) {
-      if (!gi.empty() && gi.back() != '\n') {
-        gi += '\n';
-      }
-      TRY(write_file_atomic(gi_path, gi + add, WriteOptions{}));
-      result.written.push_back(gi_path);
-    }
+    TRY(update_gitignore(gi_path, old_gitignore.value_or(""), result, opts));
   }
   return result;
 }

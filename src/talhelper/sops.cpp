@@ -6,7 +6,6 @@
 #include <cstring>
 #include <fcntl.h>
 #include <optional>
-#include <regex>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +16,8 @@
 #include <openssl/evp.h>
 
 #include <core/fs.hpp>
+#include <core/linear_regex.hpp>
+#include <core/source.hpp>
 #include <core/strings.hpp>
 #include <yaml/document.hpp>
 #include <yaml/emit.hpp>
@@ -81,19 +82,42 @@ struct EncValue {
   std::string data, iv, tag, type;
 };
 
+// sops matches `^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]` (aes/cipher.go, Go's
+// linear-time regexp; greedy groups, so each field ends at the last separator that still lets the
+// rest match, `.` stops at a newline). std::regex recursed once per character here, so a 20 KB
+// value overflowed the stack: this scanner does the same split with a few reverse searches.
 std::optional<EncValue> parse_enc(std::string_view s) {
-  static const std::regex k_re(R"(^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\])");
-  std::match_results<std::string_view::const_iterator> m;
-  if (!std::regex_search(s.begin(), s.end(), m, k_re)) {
+  constexpr std::string_view k_prefix = "ENC[AES256_GCM,data:";
+  if (s.substr(0, k_prefix.size()) != k_prefix) {
     return std::nullopt;
   }
-  auto d = base64_decode(std::string_view(&*m[1].first, static_cast<size_t>(m[1].length())));
-  auto iv = base64_decode(std::string_view(&*m[2].first, static_cast<size_t>(m[2].length())));
-  auto tag = base64_decode(std::string_view(&*m[3].first, static_cast<size_t>(m[3].length())));
-  if (!d || !iv || !tag) {
+  std::string_view body = s.substr(k_prefix.size());
+  body = body.substr(0, body.find('\n'));
+  size_t close = body.rfind(']');
+  if (close == std::string_view::npos) {
     return std::nullopt;
   }
-  return EncValue{*d, *iv, *tag, m[4].str()};
+  body = body.substr(0, close);
+  size_t type_at = body.rfind(",type:");
+  size_t tag_at = type_at == std::string_view::npos ? type_at : body.rfind(",tag:", type_at);
+  size_t iv_at = tag_at == std::string_view::npos ? tag_at : body.rfind(",iv:", tag_at);
+  if (iv_at == std::string_view::npos || iv_at == 0) {
+    return std::nullopt;
+  }
+  std::string_view data = body.substr(0, iv_at);
+  std::string_view iv = body.substr(iv_at + 4, tag_at - iv_at - 4);
+  std::string_view tag = body.substr(tag_at + 5, type_at - tag_at - 5);
+  std::string_view type = body.substr(type_at + 6);
+  if (iv.empty() || tag.empty() || type.empty()) {
+    return std::nullopt;
+  }
+  auto d = base64_decode(data);
+  auto ivb = base64_decode(iv);
+  auto tagb = base64_decode(tag);
+  if (!d || !ivb || !tagb) {
+    return std::nullopt;
+  }
+  return EncValue{*d, *ivb, *tagb, std::string(type)};
 }
 
 // AES-256-GCM with sops's 32-byte nonce. Fails (nullopt) on a wrong key or any tampering.
@@ -254,8 +278,8 @@ struct Metadata {
   std::string mac;
   std::string unencrypted_suffix;
   std::string encrypted_suffix;
-  std::string unencrypted_regex;
-  std::string encrypted_regex;
+  std::optional<LinearRegex> unencrypted_regex;
+  std::optional<LinearRegex> encrypted_regex;
   bool comment_regex = false;
   bool mac_only_encrypted = false;
   bool key_groups = false;
@@ -265,31 +289,137 @@ std::string scalar_text(const yaml::Node* n) {
   return n != nullptr && n->is_scalar() ? n->value() : std::string();
 }
 
-Metadata read_metadata(const yaml::Node& sops) {
-  Metadata m;
-  if (const yaml::Node* age = sops.find("age"); age != nullptr && age->is_sequence()) {
-    for (const auto& item : age->items()) {
-      m.age.push_back({scalar_text(item.find("recipient")), scalar_text(item.find("enc"))});
+// time.Parse(time.RFC3339, s): 2006-01-02T15:04:05[.frac](Z|+07:00).
+bool is_rfc3339(std::string_view s) {
+  auto digits = [&](size_t at, size_t n) {
+    if (at + n > s.size()) {
+      return false;
+    }
+    for (size_t i = at; i < at + n; ++i) {
+      if (!std::isdigit(static_cast<unsigned char>(s[i]))) {
+        return false;
+      }
+    }
+    return true;
+  };
+  if (!digits(0, 4) || s.size() < 20 || s[4] != '-' || !digits(5, 2) || s[7] != '-' || !digits(8, 2) ||
+      (s[10] != 'T' && s[10] != 't') || !digits(11, 2) || s[13] != ':' || !digits(14, 2) || s[16] != ':' ||
+      !digits(17, 2)) {
+    return false;
+  }
+  size_t i = 19;
+  if (s[i] == '.') {
+    size_t start = ++i;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+      ++i;
+    }
+    if (i == start) {
+      return false;
     }
   }
-  for (const char* k : {"pgp", "kms", "gcp_kms", "azure_kv", "hc_vault", "hckms"}) {
-    if (const yaml::Node* n = sops.find(k); n != nullptr && n->is_sequence() && !n->items().empty()) {
+  std::string_view zone = s.substr(i);
+  return zone == "Z" || zone == "z" ||
+         (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && digits(i + 1, 2) && zone[3] == ':' &&
+          digits(i + 4, 2));
+}
+
+// A field sops unmarshals into a Go string: absent, null or a scalar (a mapping or list fails
+// yaml.Unmarshal there).
+Result<std::string> string_field(const yaml::Node& sops, const char* key, const std::string& name) {
+  const yaml::Node* n = sops.find(key);
+  if (n == nullptr || n->is_null()) {
+    return std::string();
+  }
+  if (!n->is_scalar()) {
+    return fail(fmt::format("{}: SOPS metadata field '{}' must be a string", name, key), n->location(),
+                "sops-metadata");
+  }
+  return n->value();
+}
+
+Result<std::optional<LinearRegex>> regex_field(const yaml::Node& sops, const char* key, const std::string& name) {
+  TRY_ASSIGN(std::string pattern, string_field(sops, key, name));
+  if (pattern.empty()) {
+    return std::optional<LinearRegex>();
+  }
+  auto re = LinearRegex::compile(pattern);
+  if (!re) {
+    return fail(fmt::format("{}: SOPS metadata '{}' is not a pattern talgpu can run safely: {} (talgpu runs the "
+                            "RE2 subset of literals, classes, groups, alternation and repetition in linear time; "
+                            "decrypt this file with `sops -d`)",
+                            name, key, re.error().message),
+                sops.find(key)->location(), "sops-metadata");
+  }
+  return std::optional<LinearRegex>(std::move(*re));
+}
+
+// The metadata section, validated as strictly as sops does (stores/stores.go Metadata.ToInternal:
+// lastmodified must be RFC 3339, at most one of the four encryption rules, at least one key;
+// key lists must be lists). The section is not authenticated until the MAC is checked, so a
+// malformed one is an error, never a reason to read the file as plain text.
+Result<Metadata> read_metadata(const yaml::Node& sops, const std::string& name) {
+  if (!sops.is_mapping()) {
+    return fail(fmt::format("{}: the top-level 'sops' section is not SOPS metadata (a mapping with keys, mac and "
+                            "lastmodified)",
+                            name),
+                sops.location(), "sops-metadata");
+  }
+  Metadata m;
+  for (const char* k : {"age", "pgp", "kms", "gcp_kms", "azure_kv", "hc_vault", "hckms", "key_groups"}) {
+    const yaml::Node* n = sops.find(k);
+    if (n != nullptr && !n->is_null() && !n->is_sequence()) {
+      return fail(fmt::format("{}: SOPS metadata field '{}' must be a list", name, k), n->location(),
+                  "sops-metadata");
+    }
+    bool present = n != nullptr && n->is_sequence() && !n->items().empty();
+    if (present && std::string_view(k) != "age" && std::string_view(k) != "key_groups") {
       m.other_keys = true;
     }
   }
-  m.key_groups = sops.find("key_groups") != nullptr;
-  m.lastmodified = scalar_text(sops.find("lastmodified"));
-  m.mac = scalar_text(sops.find("mac"));
-  m.unencrypted_suffix = scalar_text(sops.find("unencrypted_suffix"));
-  m.encrypted_suffix = scalar_text(sops.find("encrypted_suffix"));
-  m.unencrypted_regex = scalar_text(sops.find("unencrypted_regex"));
-  m.encrypted_regex = scalar_text(sops.find("encrypted_regex"));
-  m.comment_regex = !scalar_text(sops.find("unencrypted_comment_regex")).empty() ||
-                    !scalar_text(sops.find("encrypted_comment_regex")).empty();
-  std::string moe = scalar_text(sops.find("mac_only_encrypted"));
+  if (const yaml::Node* age = sops.find("age"); age != nullptr && age->is_sequence()) {
+    for (const auto& item : age->items()) {
+      if (!item.is_mapping()) {
+        return fail(fmt::format("{}: each SOPS 'age' entry must be a mapping with recipient and enc", name),
+                    item.location(), "sops-metadata");
+      }
+      TRY_ASSIGN(std::string recipient, string_field(item, "recipient", name));
+      TRY_ASSIGN(std::string enc, string_field(item, "enc", name));
+      m.age.push_back({recipient, enc});
+    }
+  }
+  const yaml::Node* groups = sops.find("key_groups");
+  m.key_groups = groups != nullptr && groups->is_sequence() && !groups->items().empty();
+  if (m.age.empty() && !m.other_keys && !m.key_groups) {
+    return fail(fmt::format("{}: no keys found in the SOPS metadata", name), sops.location(), "sops-metadata");
+  }
+  TRY_ASSIGN(m.lastmodified, string_field(sops, "lastmodified", name));
+  if (!is_rfc3339(m.lastmodified)) {
+    return fail(fmt::format("{}: SOPS metadata 'lastmodified' is not an RFC 3339 time", name), sops.location(),
+                "sops-metadata");
+  }
+  TRY_ASSIGN(m.mac, string_field(sops, "mac", name));
+  TRY_ASSIGN(m.unencrypted_suffix, string_field(sops, "unencrypted_suffix", name));
+  TRY_ASSIGN(m.encrypted_suffix, string_field(sops, "encrypted_suffix", name));
+  TRY_ASSIGN(m.unencrypted_regex, regex_field(sops, "unencrypted_regex", name));
+  TRY_ASSIGN(m.encrypted_regex, regex_field(sops, "encrypted_regex", name));
+  TRY_ASSIGN(std::string ucr, string_field(sops, "unencrypted_comment_regex", name));
+  TRY_ASSIGN(std::string ecr, string_field(sops, "encrypted_comment_regex", name));
+  m.comment_regex = !ucr.empty() || !ecr.empty();
+  int rules = int{!m.unencrypted_suffix.empty()} + int{!m.encrypted_suffix.empty()} +
+              int{m.unencrypted_regex.has_value()} + int{m.encrypted_regex.has_value()};
+  if (rules > 1) {
+    return fail(fmt::format("{}: SOPS metadata uses more than one of encrypted_suffix, unencrypted_suffix, "
+                            "encrypted_regex and unencrypted_regex (sops refuses this too)",
+                            name),
+                sops.location(), "sops-metadata");
+  }
+  TRY_ASSIGN(std::string moe, string_field(sops, "mac_only_encrypted", name));
+  if (!moe.empty() && moe != "true" && moe != "false" && moe != "True" && moe != "False") {
+    return fail(fmt::format("{}: SOPS metadata 'mac_only_encrypted' must be true or false", name), sops.location(),
+                "sops-metadata");
+  }
   m.mac_only_encrypted = moe == "true" || moe == "True";
-  if (m.unencrypted_suffix.empty() && m.encrypted_suffix.empty() && m.unencrypted_regex.empty() &&
-      m.encrypted_regex.empty() && !m.comment_regex) {
+  if (rules == 0 && !m.comment_regex) {
     m.unencrypted_suffix = "_unencrypted";  // sops's default for files written without the field
   }
   return m;
@@ -318,20 +448,18 @@ bool should_be_encrypted(const Metadata& m, const std::vector<std::string>& path
       }
     }
   }
-  if (!m.unencrypted_regex.empty()) {
-    std::regex re(m.unencrypted_regex);
+  if (m.unencrypted_regex) {
     for (const auto& p : path) {
-      if (std::regex_search(p, re)) {
+      if (m.unencrypted_regex->search(p)) {
         enc = false;
         break;
       }
     }
   }
-  if (!m.encrypted_regex.empty()) {
-    std::regex re(m.encrypted_regex);
+  if (m.encrypted_regex) {
     enc = false;
     for (const auto& p : path) {
-      if (std::regex_search(p, re)) {
+      if (m.encrypted_regex->search(p)) {
         enc = true;
         break;
       }
@@ -380,6 +508,56 @@ std::string plain_leaf_bytes(const yaml::Node& n) {
   }
 }
 
+// What sops's aes/cipher.go Decrypt makes of a decrypted value by its `type`: str and bytes as
+// they are, int through strconv.Atoi, float through strconv.ParseFloat, bool through
+// strconv.ParseBool; a parse failure or any other type is an error there ("Unknown datatype"), so
+// it is one here. `bytes` receives the MAC input (Go's canonical text).
+std::optional<yaml::Node> typed_value(const std::string& type, const std::string& plain, std::string& bytes) {
+  if (type == "str" || type == "bytes") {
+    bytes = plain;
+    return yaml::Node::string(plain);
+  }
+  if (type == "int") {
+    std::string_view digits = plain;
+    if (!digits.empty() && digits[0] == '+') {
+      digits.remove_prefix(1);
+    }
+    int64_t v = 0;
+    auto r = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    if (digits.empty() || r.ec != std::errc() || r.ptr != digits.data() + digits.size()) {
+      return std::nullopt;
+    }
+    bytes = std::to_string(v);
+    return yaml::Node::plain(bytes);
+  }
+  if (type == "float") {
+    char* end = nullptr;
+    double d = std::strtod(plain.c_str(), &end);
+    if (plain.empty() || end != plain.c_str() + plain.size()) {
+      return std::nullopt;
+    }
+    bytes = go_float_text(d);
+    return yaml::Node::plain(bytes);
+  }
+  if (type == "bool") {
+    static const char* const k_true[] = {"1", "t", "T", "TRUE", "true", "True"};
+    static const char* const k_false[] = {"0", "f", "F", "FALSE", "false", "False"};
+    for (const char* t : k_true) {
+      if (plain == t) {
+        bytes = "True";
+        return yaml::Node::boolean(true);
+      }
+    }
+    for (const char* f : k_false) {
+      if (plain == f) {
+        bytes = "False";
+        return yaml::Node::boolean(false);
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 struct Walker {
   const Metadata& meta;
   const std::string& key;
@@ -414,22 +592,19 @@ struct Walker {
         return;
       }
       yaml::Mark mark = n.mark();
-      if (ev->type == "int") {
-        int64_t v = 0;
-        auto r = std::from_chars(plain->data(), plain->data() + plain->size(), v);
-        bytes = r.ec == std::errc() ? std::to_string(v) : *plain;
-        n = yaml::Node::plain(bytes);
-      } else if (ev->type == "float") {
-        bytes = go_float_text(std::strtod(plain->c_str(), nullptr));
-        n = yaml::Node::plain(bytes);
-      } else if (ev->type == "bool") {
-        bool b = to_lower(*plain) == "true" || *plain == "1" || *plain == "t" || *plain == "T";
-        bytes = b ? "True" : "False";
-        n = yaml::Node::boolean(b);
-      } else {
-        bytes = *plain;
-        n = yaml::Node::string(*plain);
+      std::optional<yaml::Node> typed = typed_value(ev->type, *plain, bytes);
+      if (!typed) {
+        // The message names the type only: the decrypted text never reaches a message.
+        error = Error(fmt::format("{}: the value at '{}' has {} (sops accepts str, int, float, bool and bytes)", name,
+                                  fmt::join(path, "."),
+                                  ev->type == "str" || ev->type == "int" || ev->type == "float" ||
+                                          ev->type == "bool" || ev->type == "bytes"
+                                      ? "a decrypted text that is not a valid " + ev->type
+                                      : "an unknown type " + talgpu::quoted(ev->type.substr(0, 20))),
+                      n.location(), "sops-format");
+        return;
       }
+      n = std::move(*typed);
       n.set_mark(mark);
     } else {
       bytes = plain_leaf_bytes(n);
@@ -503,11 +678,19 @@ Result<std::string> decrypt_data_key(const Metadata& m, const std::string& name)
               {}, "sops-wrong-key");
 }
 
+// Set only by detail::sops_decrypt_with_data_key (fuzzing and tests): skips `age`.
+thread_local const std::string* g_data_key_override = nullptr;
+
 Result<void> decrypt_tree(yaml::Node& root, const Metadata& meta, const std::string& name) {
   if (meta.comment_regex) {
     return fail(fmt::format("{}: SOPS comment regexes are not supported", name), {}, "sops-unsupported");
   }
-  TRY_ASSIGN(std::string key, decrypt_data_key(meta, name));
+  std::string key;
+  if (g_data_key_override != nullptr) {
+    key = *g_data_key_override;
+  } else {
+    TRY_ASSIGN(key, decrypt_data_key(meta, name));
+  }
   Walker w{meta, key, name, EVP_MD_CTX_new(), std::nullopt};
   EVP_DigestInit_ex(w.sha, EVP_sha512(), nullptr);
   if (meta.mac_only_encrypted) {
@@ -586,10 +769,17 @@ Result<std::string> decrypt_dotenv(std::string_view text, const std::string& nam
       root.set(k, yaml::Node::string(v));
     }
   }
-  Metadata meta = read_metadata(sops);
-  for (auto& [idx, st] : age) {
-    meta.age.push_back(st);
+  if (!age.empty()) {
+    yaml::Node list = yaml::Node::sequence();
+    for (auto& [idx, st] : age) {
+      yaml::Node item = yaml::Node::mapping();
+      item.set("recipient", yaml::Node::string(st.recipient));
+      item.set("enc", yaml::Node::string(st.enc));
+      list.push_back(std::move(item));
+    }
+    sops.set("age", std::move(list));
   }
+  TRY_ASSIGN(Metadata meta, read_metadata(sops, name));
   TRY(decrypt_tree(root, meta, name));
   std::string out;
   for (const auto& e : root.entries()) {
@@ -600,6 +790,8 @@ Result<std::string> decrypt_dotenv(std::string_view text, const std::string& nam
 
 }  // namespace
 
+// A top-level `sops` key of any shape marks the file as SOPS (sops itself fails on malformed
+// metadata rather than reading the file as plain text); the metadata is validated when decrypting.
 bool is_sops_encrypted(std::string_view text) {
   if (text.find("sops") == std::string_view::npos) {
     return false;
@@ -607,7 +799,7 @@ bool is_sops_encrypted(std::string_view text) {
   std::string_view t = trim(text);
   if (!t.empty() && t.front() == '{') {
     auto j = nlohmann::ordered_json::parse(t, nullptr, false);
-    return !j.is_discarded() && j.is_object() && j.contains("sops") && j["sops"].is_object() && !j["sops"].empty();
+    return !j.is_discarded() && j.is_object() && j.contains("sops");
   }
   if (text.find("\nsops_mac=") != std::string_view::npos || text.rfind("sops_mac=", 0) == 0) {
     return true;
@@ -622,8 +814,8 @@ bool is_sops_encrypted(std::string_view text) {
   for (const auto& d : *docs) {
     if (d.root.is_mapping()) {
       const yaml::Node* s = d.root.find("sops");
-      if (s != nullptr && s->is_mapping() && s->size() > 0) {
-        return true;
+      if (s != nullptr) {
+        return true;  // whatever its shape: read_metadata refuses a malformed one
       }
     }
   }
@@ -644,6 +836,8 @@ SopsFormat sops_format_for_path(std::string_view path) {
 }
 
 Result<std::string> sops_decrypt(std::string_view text, const std::string& name, SopsFormat format) {
+  // Whatever is parsed under this name from now on is plaintext of secrets: never quoted.
+  SourceRegistry::instance().mark_sensitive(name);
   if (format == SopsFormat::dotenv) {
     return decrypt_dotenv(text, name);
   }
@@ -658,10 +852,10 @@ Result<std::string> sops_decrypt(std::string_view text, const std::string& name,
     TRY_ASSIGN(root, yaml::parse_one(text, name));
   }
   const yaml::Node* sops = root.is_mapping() ? root.find("sops") : nullptr;
-  if (sops == nullptr || !sops->is_mapping()) {
+  if (sops == nullptr) {
     return fail(fmt::format("{}: no SOPS metadata (top-level 'sops' section)", name), {}, "sops-format");
   }
-  Metadata meta = read_metadata(*sops);
+  TRY_ASSIGN(Metadata meta, read_metadata(*sops, name));
   root.erase("sops");
   TRY(decrypt_tree(root, meta, name));
   if (format == SopsFormat::json) {
@@ -681,6 +875,14 @@ Result<std::string> read_maybe_sops(const std::string& path) {
     return text;
   }
   return sops_decrypt(text, path, sops_format_for_path(path));
+}
+
+Result<std::string> detail::sops_decrypt_with_data_key(std::string_view text, const std::string& name,
+                                                     SopsFormat format, const std::string& data_key) {
+  g_data_key_override = &data_key;
+  auto out = sops_decrypt(text, name, format);
+  g_data_key_override = nullptr;
+  return out;
 }
 
 }  // namespace talgpu::talhelper

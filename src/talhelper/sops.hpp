@@ -27,7 +27,7 @@ namespace talgpu::talhelper {
 
 enum class SopsFormat { yaml, json, dotenv };
 
-// True when `text` carries SOPS metadata: a top-level non-empty `sops` mapping (YAML/JSON) or
+// True when `text` carries SOPS metadata: a top-level `sops` key of any shape (YAML/JSON) or
 // `sops_mac=` / `sops_version=` lines (dotenv). Cheap: no decryption, no key needed.
 bool is_sops_encrypted(std::string_view text);
 
@@ -43,5 +43,12 @@ SopsFormat sops_format_for_path(std::string_view path);
 
 // Reads `path`; when it is SOPS-encrypted, returns the decrypted text, else the text as-is.
 Result<std::string> read_maybe_sops(const std::string& path);
+
+namespace detail {
+// sops_decrypt with the data key given instead of recovered through `age` (no process is run):
+// for the fuzz targets (tests/fuzz) and tests that build encrypted files themselves.
+Result<std::string> sops_decrypt_with_data_key(std::string_view text, const std::string& name, SopsFormat format,
+                                               const std::string& data_key);
+}  // namespace detail
 
 }  // namespace talgpu::talhelper

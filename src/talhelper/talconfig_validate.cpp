@@ -1,5 +1,6 @@
 #include <talhelper/talconfig_validate.hpp>
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <charconv>
 #include <regex>
@@ -21,6 +22,16 @@ using imagefactory::catalog_overlays;
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks.
+
+bool is_plain_file_name_part(std::string_view s) {
+  if (s.empty() || s == "." || s == ".." || s.size() > 200) {
+    return false;
+  }
+  return std::none_of(s.begin(), s.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return c == '/' || c == '\\' || u < 0x20 || u == 0x7f;
+  });
+}
 
 bool is_valid_hostname(std::string_view s) {
   static const std::regex k_re(R"(^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$)");
@@ -274,6 +285,15 @@ struct Validator {
 
   void top_level() {
     required("clusterName", cfg.cluster_name.empty());
+    // talhelper's validate.go only requires clusterName to be set, but it becomes part of every
+    // output file name (`<clusterName>-<hostname>.yaml`) and the talosconfig context: a name that
+    // is not a single path component ("../../x", "a/b") or holds control characters would write
+    // outside --out-dir or forge terminal output, so talgpu refuses it.
+    if (!cfg.cluster_name.empty() && !is_plain_file_name_part(cfg.cluster_name)) {
+      diags.error("talconfig-cluster-name",
+                  fmt::format("'clusterName' {} cannot be part of a file name", quoted(cfg.cluster_name)),
+                  top("clusterName"), "use letters, digits, '-', '_' and '.' (a DNS-1123 name such as 'gpu-lab' is safest)");
+    }
     required("kubernetesVersion", cfg.kubernetes_version.empty());
     required("endpoint", cfg.endpoint.empty());
     required("nodes", cfg.nodes.empty());

@@ -36,6 +36,8 @@ std::string check_kubernetes_compat(std::string_view talos_version, std::string_
 
 // Building blocks (exposed for tests and for other checks).
 bool is_valid_hostname(std::string_view s);                 // RFC 1123 labels, dots allowed
+// One path component without control characters: no '/', '\\', "." or "..", at most 200 bytes.
+bool is_plain_file_name_part(std::string_view s);
 bool is_valid_domain(std::string_view s);                   // talhelper IsDomain
 bool is_valid_ip(std::string_view s);                       // IPv4 or IPv6 literal
 bool is_valid_cidr(std::string_view s);

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <core/fs.hpp>
+#include <core/source.hpp>
 #include <core/strings.hpp>
 #include <talos/pki.hpp>
 #include <yaml/document.hpp>
@@ -261,6 +262,7 @@ Result<SecretsBundle> secrets_from_node(const yaml::Node& root, Diagnostics& dia
 }
 
 Result<SecretsBundle> parse_secrets(std::string_view text, const std::string& name, Diagnostics& diags) {
+  SourceRegistry::instance().mark_sensitive(name);  // a secrets bundle's lines are never quoted
   TRY_ASSIGN(auto root, yaml::parse_one(text, name));
   return secrets_from_node(root, diags);
 }

@@ -2,6 +2,7 @@
 // Parsing YAML text into Nodes with positions.
 
 #include <core/error.hpp>
+#include <core/fs.hpp>
 #include <yaml/node.hpp>
 
 #include <string>
@@ -18,9 +19,9 @@ struct Document {
 struct ParseOptions {
   bool allow_duplicate_keys = false;
   size_t max_depth = 256;
-  // parse_file refuses larger files (rule `io-too-large`). Cluster inputs are small: the API
-  // server takes at most ~3 MiB per object; 16 MiB leaves room for big CRD bundles.
-  size_t max_bytes = size_t{16} << 20;
+  // parse_file refuses larger files (rule `io-too-large`): the one input limit of core/fs.hpp
+  // (talconfig, manifests, nodes.json alike; README "Limits").
+  size_t max_bytes = k_max_input_bytes;
 };
 
 // Parses a (multi-document) YAML stream. `name` is the file name used in locations; the text is

@@ -613,6 +613,10 @@ class Emitter {
     } else if (v.size() == 1 || v[v.size() - 2] == '\n') {
       put('+');
     }
+    // yaml_emitter_process_line_comment_linebreak(emitter, true): the header line ends here, so a
+    // value that starts with a line break keeps it as an empty first line (go-yaml issue 755;
+    // before this, "\nx" was written as "x").
+    put_break();
     m_whitespace = true;
     bool breaks = true;
     for (size_t i = 0; i < v.size();) {

@@ -24,6 +24,7 @@
 
 #include <core/fs.hpp>
 #include <yaml/fast_parse.hpp>
+#include <yaml/limits.hpp>
 
 namespace talgpu::yaml {
 
@@ -560,6 +561,7 @@ bool fast_path_enabled() {
 Result<std::vector<Document>> parse_registered(int32_t file, const std::string& name, const ParseOptions& opts) {
   std::string_view stored = SourceRegistry::instance().text(file);
   TRY(check_encoding(stored, name));
+  TRY(check_limits_before_parse(stored, name, opts));  // yaml/limits.hpp: cheap refusals first
   if (fast_path_enabled()) {
     if (auto docs = detail::parse_fast(stored, file, opts)) {
       return std::move(*docs);
@@ -584,6 +586,7 @@ Result<std::vector<Document>> detail::parse_reference(std::string_view text, std
   int32_t file = SourceRegistry::instance().add(name, std::string(text));
   std::string_view stored = SourceRegistry::instance().text(file);
   TRY(check_encoding(stored, name));
+  TRY(check_limits_before_parse(stored, name, opts));
   return parse_libyaml(file, stored, name, opts);
 }
 

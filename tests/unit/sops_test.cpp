@@ -35,7 +35,7 @@ TEST_F(Sops, DetectsEncryptedFiles) {
   EXPECT_TRUE(is_sops_encrypted(fixture("testdata/decrypt/encrypted.env")));
   EXPECT_FALSE(is_sops_encrypted(fixture("testdata/decrypt/unencrypted.yaml")));
   EXPECT_FALSE(is_sops_encrypted(fixture("testdata/decrypt/unencrypted.json")));
-  EXPECT_FALSE(is_sops_encrypted("sops: {}\n"));
+  EXPECT_TRUE(is_sops_encrypted("sops: {}\n"));  // malformed metadata is an error, never plain text
   EXPECT_FALSE(is_sops_encrypted("note: the word sops: appears in text\n"));
 }
 
@@ -149,4 +149,99 @@ TEST_F(Sops, ReadMaybeSopsPassesPlainFilesThrough) {
   auto enc = read_maybe_sops(test::upstream_path("talhelper/testdata/decrypt/encrypted.env"));
   ASSERT_TRUE(enc.has_value()) << enc.error().describe();
   EXPECT_EQ(*enc, "HELLO=world\nSECRET=mysecretvalue\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hostile files (issue 11, items 2 and 8).
+
+namespace {
+std::string replace_once(std::string text, const std::string& from, const std::string& to) {
+  size_t pos = text.find(from);
+  EXPECT_NE(pos, std::string::npos) << from;
+  return pos == std::string::npos ? text : text.replace(pos, from.size(), to);
+}
+}  // namespace
+
+TEST_F(Sops, HugeEncryptedValueIsScannedNotRecursed) {
+  // A 20 KB value crashed std::regex (stack overflow); now it is scanned and fails authentication.
+  std::string big(20000, 'A');
+  std::string text = replace_once(fixture("testdata/decrypt/encrypted.yaml"), "data:iLUHUNk=", "data:" + big);
+  auto out = sops_decrypt_yaml(text, "big.yaml");
+  ASSERT_FALSE(out.has_value());
+  EXPECT_EQ(out.error().rule, "sops-decrypt");
+  // A megabyte without separators is simply not an ENC value.
+  std::string junk = replace_once(fixture("testdata/decrypt/encrypted.yaml"), "data:iLUHUNk=,",
+                                  "data:" + std::string(1 << 20, ',') + ",");
+  auto out2 = sops_decrypt_yaml(junk, "junk.yaml");
+  ASSERT_FALSE(out2.has_value());
+}
+
+TEST_F(Sops, MalformedMetadataIsAnErrorNotPlainText) {
+  std::string body = "hello: ENC[AES256_GCM,data:iLUHUNk=,iv:AA==,tag:AA==,type:str]\n";
+  for (const char* meta : {"sops: garbage\n", "sops: {}\n", "sops: null\n", "sops: []\n", "sops: 42\n",
+                           "sops:\n  age: nope\n  lastmodified: '2026-04-09T14:57:12Z'\n",
+                           "sops:\n  age: [{recipient: x, enc: y}]\n  lastmodified: yesterday\n"}) {
+    std::string text = body + meta;
+    EXPECT_TRUE(is_sops_encrypted(text)) << meta;
+    auto out = sops_decrypt_yaml(text, "meta.yaml");
+    ASSERT_FALSE(out.has_value()) << meta;
+    EXPECT_EQ(out.error().rule, "sops-metadata") << meta << out.error().message;
+  }
+  m_tmp.write("t.sops.yaml", body + "sops: garbage\n");
+  auto read = read_maybe_sops(m_tmp.file("t.sops.yaml"));
+  ASSERT_FALSE(read.has_value());
+  EXPECT_EQ(read.error().rule, "sops-metadata");
+  // JSON: a "sops" key of the wrong shape is refused the same way.
+  auto json = sops_decrypt(R"({"a": "ENC[AES256_GCM,data:AA==,iv:AA==,tag:AA==,type:str]", "sops": "x"})", "m.json",
+                           SopsFormat::json);
+  ASSERT_FALSE(json.has_value());
+  EXPECT_EQ(json.error().rule, "sops-metadata");
+}
+
+TEST_F(Sops, MoreThanOneEncryptionRuleIsRefusedAsSopsDoes) {
+  std::string text = replace_once(fixture("testdata/decrypt/encrypted.yaml"), "    unencrypted_suffix: _unencrypted\n",
+                                  "    unencrypted_suffix: _unencrypted\n    encrypted_regex: ^data$\n");
+  auto out = sops_decrypt_yaml(text, "two.yaml");
+  ASSERT_FALSE(out.has_value());
+  EXPECT_EQ(out.error().rule, "sops-metadata");
+  EXPECT_NE(out.error().message.find("more than one"), std::string::npos);
+}
+
+TEST_F(Sops, UnsafeOrInvalidRegexIsAClearError) {
+  for (const char* re : {"(", "(?=lookahead)", "(a)\\1", "a{5000}"}) {
+    std::string text = replace_once(fixture("testdata/decrypt/encrypted.yaml"), "    unencrypted_suffix: _unencrypted\n",
+                                    std::string("    encrypted_regex: '") + re + "'\n");
+    auto out = sops_decrypt_yaml(text, "re.yaml");
+    ASSERT_FALSE(out.has_value()) << re;
+    EXPECT_EQ(out.error().rule, "sops-metadata") << re;
+    EXPECT_NE(out.error().message.find("encrypted_regex"), std::string::npos);
+  }
+}
+
+TEST_F(Sops, CatastrophicRegexOnALongKeyFinishes) {
+  // (a|aa)+$ on 30,000 'a's and a '!' backtracks for longer than the universe in std::regex; the
+  // metadata is not authenticated before this runs, so it must stay linear. The key does not
+  // match, so its plain value must have been encrypted: a format error, reached quickly.
+  std::string key(30000, 'a');
+  // An explicit key (`? ...`): YAML caps implicit keys at 1024 characters.
+  std::string text = "? " + key + "!\n: plain\n" + fixture("testdata/decrypt/encrypted.yaml");
+  text = replace_once(text, "    unencrypted_suffix: _unencrypted\n", "    unencrypted_regex: ^(a|aa)+$\n");
+  auto out = sops_decrypt_yaml(text, "slow.yaml");
+  ASSERT_FALSE(out.has_value());
+  EXPECT_EQ(out.error().rule, "sops-format");
+}
+
+TEST_F(Sops, UnknownValueTypeIsRefusedWithoutShowingThePlaintext) {
+  std::string text = replace_once(fixture("testdata/decrypt/encrypted.yaml"), "type:str]\nsecret", "type:weird]\nsecret");
+  auto out = sops_decrypt_yaml(text, "type.yaml");
+  ASSERT_FALSE(out.has_value());
+  EXPECT_EQ(out.error().rule, "sops-format");
+  EXPECT_NE(out.error().message.find("unknown type 'weird'"), std::string::npos);
+  EXPECT_EQ(out.error().message.find("world"), std::string::npos);  // the decrypted value of `hello`
+  // A str value declared int is refused as strconv.Atoi refuses it.
+  std::string as_int = replace_once(fixture("testdata/decrypt/encrypted.yaml"), "type:str]\nsecret", "type:int]\nsecret");
+  auto out2 = sops_decrypt_yaml(as_int, "int.yaml");
+  ASSERT_FALSE(out2.has_value());
+  EXPECT_NE(out2.error().message.find("not a valid int"), std::string::npos);
+  EXPECT_EQ(out2.error().message.find("world"), std::string::npos);
 }
