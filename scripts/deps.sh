@@ -8,6 +8,7 @@ packages=(
   libfyaml-dev nlohmann-json3-dev libcli11-dev libfmt-dev libexpected-dev
   libcurl4-openssl-dev libssl-dev googletest libgtest-dev libgmock-dev libmimalloc-dev
   age openssl python3
+  python3-jsonschema  # tests: the JSON outputs validate against docs/schemas
 )
 # kubectl (tests cross-check our Kubernetes API fake and the bench compares with kustomize): use
 # one already on the PATH, else Debian's kubernetes-client package.

@@ -15,13 +15,23 @@ namespace talgpu {
 void setup_plan(CLI::App& app, Context& ctx, CommandRun& run) {
   auto dir = std::make_shared<std::string>(".");
   auto scratch = std::make_shared<std::string>();
+  auto ci = std::make_shared<PlanCiOptions>();
   app.add_option("dir", *dir, "Cluster folder holding talconfig.yaml (default: .)");
   app.add_option("--scratch", *scratch, "Folder for the generated machine configs (default: a new temporary folder)");
+  app.add_option("--fail-on", ci->fail_on, "Exit 1 on findings of this severity or worse: error (default), warning")
+      ->check(CLI::IsMember({"error", "warning"}));
+  app.add_option("--project-file", ci->project_file,
+                 "Project settings (default: the nearest .talgpu.yaml in DIR or above)");
   app.footer(
       "Loads the declaration (talconfig.yaml), analyses each node's schematic and NVIDIA driver,\n"
       "generates the machine configs into a scratch folder, and checks where every workload in the\n"
-      "folder's manifests will run.");
-  run = [&ctx, dir, scratch]() -> int { return run_plan(ctx, *dir, *scratch); };
+      "folder's manifests will run. -o json and -o sarif write the same findings as 'check'\n"
+      "(docs/schemas/plan.schema.json).\n"
+      "\n"
+      "Examples:\n"
+      "  talgpu plan examples/goldentooth --scratch /tmp/goldentooth\n"
+      "  talgpu -o json plan clusters/prod --fail-on warning > plan.json");
+  run = [&ctx, dir, scratch, ci]() -> int { return run_plan(ctx, *dir, *scratch, *ci); };
 }
 
 }  // namespace talgpu

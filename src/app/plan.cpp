@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <check/check.hpp>
+#include <check/policy.hpp>
 #include <check/render.hpp>
 #include <core/fs.hpp>
 #include <kube/manifest_loader.hpp>
@@ -46,25 +47,53 @@ std::string gpu_summary(const nvidia::GpuNodeInfo& g) {
 
 }  // namespace
 
-int run_plan(Context& ctx, const std::string& dir, const std::string& scratch_arg) {
-  if (!is_directory(dir)) {
-    throw Abort(fmt::format("'{}' is not a folder", dir), k_exit_usage);
-  }
-  std::string talconfig = join_path(dir, "talconfig.yaml");
+int run_plan(Context& ctx, const std::string& dir, const std::string& scratch_arg, const PlanCiOptions& ci) {
   nlohmann::ordered_json report;
   report["dir"] = dir;
-
+  check::RunOutcome outcome;
+  outcome.command = "plan";
+  // Machine output is one whole document on every exit, 2 included.
+  auto print_document = [&](const Diagnostics& d, const check::CheckReport* checked) {
+    if (ctx.output == OutputFormat::sarif) {
+      fmt::print(ctx.out, "{}", check::render_sarif(d, outcome));
+    } else {
+      fmt::print(ctx.out, "{}", check::render_findings_json(d, checked, outcome, &report));
+    }
+  };
   // A talconfig.yaml that cannot be loaded stops the plan with exit 2, its diagnostic on stderr
-  // (or in the JSON report).
+  // (or in the JSON/SARIF document).
   auto stop_unreadable = [&](Diagnostics d) {
-    if (ctx.json()) {
-      report["diagnostics"] = nlohmann::ordered_json::parse(render_json(d));
-      fmt::print(ctx.out, "{}\n", report.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+    if (ctx.output != OutputFormat::text) {
+      outcome.success = false;
+      outcome.failure = d.empty() ? "stopped" : d.items().back().message;
+      print_document(d, nullptr);
     } else {
       print_diagnostics(ctx, d);
     }
     return k_exit_usage;
   };
+  if (!is_directory(dir)) {
+    if (ctx.output == OutputFormat::text) {
+      throw Abort(fmt::format("'{}' is not a folder", dir), k_exit_usage);
+    }
+    Diagnostics d;
+    d.error("plan-not-a-folder", fmt::format("'{}' is not a folder", dir));
+    return stop_unreadable(std::move(d));
+  }
+  Diagnostics policy_diags;
+  check::Policy policy;
+  if (auto file = ci.project_file.empty() ? check::find_project_file(dir) : std::optional(ci.project_file)) {
+    verbose(ctx, fmt::format("project file: {}", *file));
+    auto p = check::load_policy(*file, policy_diags);
+    if (!p) {
+      Diagnostics d;
+      d.error(p.error().rule.empty() ? "project-file" : p.error().rule, p.error().describe());
+      return stop_unreadable(std::move(d));
+    }
+    policy = std::move(*p);
+  }
+  outcome.policy = &policy;
+  std::string talconfig = join_path(dir, "talconfig.yaml");
   std::error_code talconfig_ec;
   // symlink_status: a dangling or looping talconfig.yaml is unreadable, not absent.
   if (fs::symlink_status(talconfig, talconfig_ec).type() == fs::file_type::not_found) {
@@ -168,6 +197,12 @@ int run_plan(Context& ctx, const std::string& dir, const std::string& scratch_ar
     }
     diags.add(d);
   }
+  diags.append(policy_diags);
+  size_t suppressed = check::apply_policy(diags, policy, &*manifests);
+  if (suppressed > 0) {
+    verbose(ctx, fmt::format("{} finding(s) suppressed by the project file or talgpu.dev/ignore annotations",
+                             suppressed));
+  }
   diags.sort();
 
   // Per-node facts, joined from the three stages.
@@ -185,7 +220,7 @@ int run_plan(Context& ctx, const std::string& dir, const std::string& scratch_ar
   }
   const check::Placement* gpu_test = nullptr;
 
-  if (ctx.json()) {
+  if (ctx.output != OutputFormat::text) {
     report["cluster"] = cfg.cluster_name;
     report["talosVersion"] = cfg.talos_version;
     report["kubernetesVersion"] = cfg.kubernetes_version;
@@ -220,9 +255,12 @@ int run_plan(Context& ctx, const std::string& dir, const std::string& scratch_ar
     report["configs"] = {{"dir", generated ? scratch : ""},
                          {"throwawaySecrets", throwaway_secrets},
                          {"files", generated ? generated->written : std::vector<std::string>{}}};
-    report["check"] = nlohmann::ordered_json::parse(check::render_report_json(checked));
-    report["diagnostics"] = nlohmann::ordered_json::parse(render_json(diags));
-    fmt::print(ctx.out, "{}\n", report.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+    report["check"] = {{"workloads", checked.placements.size()},
+                       {"nodes", checked.nodes.size()},
+                       {"nodeShapes", checked.node_shapes}};
+    print_document(diags, &checked);
+  } else if (ctx.quiet()) {
+    print_diagnostics(ctx, diags);
   } else {
     auto head = [&](std::string_view t) { return styled(t, TextStyle::bold, ctx.color_out); };
     out_line(ctx, fmt::format("{} {}  Talos {}  Kubernetes {}  endpoint {}", head("cluster"), cfg.cluster_name,
@@ -296,7 +334,11 @@ int run_plan(Context& ctx, const std::string& dir, const std::string& scratch_ar
     }
     print_diagnostics(ctx, diags);
   }
-  return diags.has_errors() ? k_exit_findings : k_exit_ok;
+  check::FailOn threshold = policy.fail_on.value_or(check::FailOn::error);
+  if (auto f = check::parse_fail_on(ci.fail_on)) {
+    threshold = *f;
+  }
+  return check::fails(diags, threshold) ? k_exit_findings : k_exit_ok;
 }
 
 }  // namespace talgpu
