@@ -37,5 +37,6 @@ void setup_gencommand(CLI::App& app, Context& ctx, CommandRun& run);
 void setup_check(CLI::App& app, Context& ctx, CommandRun& run);
 void setup_podsecurity(CLI::App& app, Context& ctx, CommandRun& run);
 void setup_explain(CLI::App& app, Context& ctx, CommandRun& run);
+void setup_probe(CLI::App& app, Context& ctx, CommandRun& run);
 
 }  // namespace talgpu

@@ -14,6 +14,7 @@ const std::vector<CommandSpec>& command_table() {
       {"gencommand", "Print talosctl commands (apply, upgrade, bootstrap, ...) per node", setup_gencommand},
       {"check", "Prove that every GPU workload will schedule and run", setup_check},
       {"podsecurity", "Evaluate pods against a Pod Security level", setup_podsecurity},
+      {"probe", "Check the health and bandwidth of this host's GPUs (NVML + CUDA driver)", setup_probe},
       {"explain", "Explain a rule id: why it matters and how to fix it", setup_explain},
   };
   return table;

@@ -19,6 +19,7 @@
 #include <talos/networkconfig.hpp>
 #include <talos/patch.hpp>
 #include <talos/pki.hpp>
+#include <talos/validate.hpp>
 #include <imagefactory/schematic.hpp>
 #include <talhelper/sops.hpp>
 #include <yaml/document.hpp>
@@ -141,22 +142,36 @@ std::string encode_node_config(const std::vector<YNode>& docs) {
   return yaml::emit_stream(docs, yaml::goyaml_v3_options(2));
 }
 
-Result<std::vector<YNode>> node_config(const TalConfig& cfg, const Node& node, const SecretsBundle& secrets,
-                                      const GenconfigOptions& opts, Diagnostics& diags, NodeSummary* summary) {
-  auto contract = Contract::parse(cfg.talos_version);
-  if (!contract) {
-    return fail("talosVersion '" + cfg.talos_version + "' is not a version", {}, "genconfig-version");
-  }
-  const Contract& c = *contract;
-  const bool cp = node.control_plane;
-  const bool multidoc_network = c.greater(1, 11);  // talhelper MultidocNetworkConfigSupported
+namespace {
 
-  // 1. The base config (talhelper pkg/talos/input.go).
+// One node's config while node_config builds it, step by step in talhelper's order
+// (pkg/talos/nodeconfig.go): the base config, talconfig's fields, the installer image, Go
+// templates, CNI and inline manifests, extra documents, then patches.
+struct NodeBuild {
+  const TalConfig& cfg;
+  const Node& node;
+  const GenconfigOptions& opts;
+  Diagnostics& diags;
+  Contract c;
+  bool cp = false;
+  bool multidoc_network = false;  // talhelper MultidocNetworkConfigSupported
+  std::vector<YNode> docs;
+  std::optional<NetworkTranslation> network_docs;
+  std::string taints_placement;
+
+  YNode& doc() { return docs.front(); }
+  YNode& machine() { return docs.front()["machine"]; }
+  YNode& cluster() { return docs.front()["cluster"]; }
+};
+
+// 1. The base config (talhelper pkg/talos/input.go).
+Result<void> base_config(NodeBuild& b, const SecretsBundle& secrets) {
+  const TalConfig& cfg = b.cfg;
   GenOptions g;
   g.cluster_name = cfg.cluster_name;
   g.endpoint = cfg.endpoint;
   g.kubernetes_version = cfg.kubernetes_version;
-  g.contract = c;
+  g.contract = b.c;
   g.install_image = "ghcr.io/siderolabs/installer:" + talos_tag(cfg.talos_version);
   g.allow_scheduling_on_control_planes = cfg.allow_scheduling_on_control_planes;
   g.dns_domain = cfg.domain;
@@ -168,16 +183,18 @@ Result<std::vector<YNode>> node_config(const TalConfig& cfg, const Node& node, c
   }
   g.additional_sans = cfg.additional_machine_cert_sans;
   g.api_server_sans = cfg.additional_api_server_cert_sans;
-  TRY_ASSIGN(auto docs, generate_config(cp ? MachineType::controlplane : MachineType::worker, g, secrets));
-  YNode& doc = docs.front();
-  YNode& machine = doc["machine"];
-  YNode& cluster = doc["cluster"];
-
-  // 2. talconfig fields (pkg/talos/nodeconfig.go).
-  if (!secrets.aescbc_encryption_secret.empty() && c.at_least(1, 3) && cp) {
-    cluster.set("aescbcEncryptionSecret", YNode::string(secrets.aescbc_encryption_secret));
+  TRY_ASSIGN(b.docs, generate_config(b.cp ? MachineType::controlplane : MachineType::worker, g, secrets));
+  if (!secrets.aescbc_encryption_secret.empty() && b.c.at_least(1, 3) && b.cp) {
+    b.cluster().set("aescbcEncryptionSecret", YNode::string(secrets.aescbc_encryption_secret));
   }
-  if (!multidoc_network) {
+  return {};
+}
+
+// 2a. Network, install disk, disks, kernel modules (pkg/talos/nodeconfig.go).
+void machine_fields(NodeBuild& b) {
+  const Node& node = b.node;
+  YNode& machine = b.machine();
+  if (!b.multidoc_network) {
     YNode& network = ensure_map(machine, "network");
     if (!node.ignore_hostname && !node.hostname.empty()) {
       network.set("hostname", YNode::string(node.hostname));
@@ -190,13 +207,12 @@ Result<std::vector<YNode>> node_config(const TalConfig& cfg, const Node& node, c
     }
   }
   // networkInterfaces: the legacy field before 1.12; from 1.12 Talos's network documents
-  // (networkconfig.hpp), added with the other extra documents below.
-  std::optional<NetworkTranslation> network_docs;
+  // (networkconfig.hpp), added with the other extra documents.
   if (node.network_interfaces) {
-    if (multidoc_network) {
-      network_docs = translate_network_interfaces(*node.network_interfaces, opts.talhelper_compat, diags);
-      if (network_docs->legacy) {
-        ensure_map(machine, "network").set("interfaces", *network_docs->legacy);
+    if (b.multidoc_network) {
+      b.network_docs = translate_network_interfaces(*node.network_interfaces, b.opts.talhelper_compat, b.diags);
+      if (b.network_docs->legacy) {
+        ensure_map(machine, "network").set("interfaces", *b.network_docs->legacy);
       }
     } else {
       ensure_map(machine, "network").set("interfaces", *node.network_interfaces);
@@ -224,12 +240,17 @@ Result<std::vector<YNode>> node_config(const TalConfig& cfg, const Node& node, c
     }
     ensure_map(machine, "kernel").set("modules", std::move(modules));
   }
-  // Templated values are rendered after the installer image is set (talhelper templateConfig).
-  auto templated = [](const KeyValue& kv, std::string_view) { return is_go_template(kv.value); };
+}
+
+// 2b. nodeAnnotations and nodeLabels; templated values are rendered after the installer image is
+// set (talhelper templateConfig, step 4).
+void labels_and_annotations(NodeBuild& b) {
+  const Node& node = b.node;
+  YNode& machine = b.machine();
   if (!node.node_annotations.empty()) {
     YNode ann = YNode::mapping();
     for (const auto& kv : node.node_annotations) {
-      if (!templated(kv, "nodeAnnotations")) {
+      if (!is_go_template(kv.value)) {
         ann.set(kv.key, YNode::string(kv.value));
       }
     }
@@ -237,61 +258,74 @@ Result<std::vector<YNode>> node_config(const TalConfig& cfg, const Node& node, c
   }
   if (!node.node_labels.empty()) {
     // talhelper assigns the map (dropping Talos's exclude-from-external-load-balancers label).
-    YNode labels = opts.talhelper_compat || machine.find("nodeLabels") == nullptr ? YNode::mapping() : machine["nodeLabels"];
+    YNode labels =
+        b.opts.talhelper_compat || machine.find("nodeLabels") == nullptr ? YNode::mapping() : machine["nodeLabels"];
     for (const auto& kv : node.node_labels) {
-      if (!templated(kv, "nodeLabels")) {
+      if (!is_go_template(kv.value)) {
         labels.set(kv.key, YNode::string(kv.value));
       }
     }
     machine.set("nodeLabels", std::move(labels));
   }
-  std::string taints_placement;
-  if (!node.node_taints.empty()) {
-    if (cp || opts.talhelper_compat) {
-      YNode taints = YNode::mapping();
-      for (const auto& kv : node.node_taints) {
-        taints.set(kv.key, YNode::string(kv.value));
-      }
-      machine.set("nodeTaints", std::move(taints));
-      taints_placement = "machine.nodeTaints";
-    } else {
-      YNode list = YNode::sequence();
-      std::string example;
-      for (const auto& kv : node.node_taints) {
-        Taint t = parse_taint(kv);
-        YNode item = YNode::mapping();
-        item.set("key", YNode::string(t.key));
-        if (!t.value.empty()) {
-          item.set("value", YNode::string(t.value));
-        }
-        item.set("effect", YNode::string(t.effect));
-        list.push_back(std::move(item));
-        if (example.empty()) {
-          example = t.key + (t.value.empty() ? "" : "=" + t.value) + ":" + t.effect;
-        }
-      }
-      YNode& kubelet = ensure_map(machine, "kubelet");
-      YNode& extra = ensure_map(kubelet, "extraConfig");
-      extra.set("registerWithTaints", std::move(list));
-      taints_placement = "registerWithTaints";
-      diags.note("worker-taint-via-register",
-                 fmt::format("taints of worker '{}' are set with the kubelet's registerWithTaints, not machine.nodeTaints",
-                             node.hostname),
-                 node.field_location("nodeTaints"),
-                 fmt::format("Talos applies nodeTaints with the kubelet's credentials and NodeRestriction refuses "
-                             "taint changes from a kubelet (dropping the label update of the same request); "
-                             "registerWithTaints applies when the node first registers. For a node that is already "
-                             "registered run: kubectl taint nodes {} {}",
-                             node.hostname, example));
+}
+
+// 2c. Taints: machine.nodeTaints on control planes (and with --talhelper-compat); a worker's go
+// to the kubelet's registerWithTaints, because NodeRestriction refuses them from the kubelet.
+void taints(NodeBuild& b) {
+  const Node& node = b.node;
+  if (node.node_taints.empty()) {
+    return;
+  }
+  if (b.cp || b.opts.talhelper_compat) {
+    YNode t = YNode::mapping();
+    for (const auto& kv : node.node_taints) {
+      t.set(kv.key, YNode::string(kv.value));
+    }
+    b.machine().set("nodeTaints", std::move(t));
+    b.taints_placement = "machine.nodeTaints";
+    return;
+  }
+  YNode list = YNode::sequence();
+  std::string example;
+  for (const auto& kv : node.node_taints) {
+    Taint t = parse_taint(kv);
+    YNode item = YNode::mapping();
+    item.set("key", YNode::string(t.key));
+    if (!t.value.empty()) {
+      item.set("value", YNode::string(t.value));
+    }
+    item.set("effect", YNode::string(t.effect));
+    list.push_back(std::move(item));
+    if (example.empty()) {
+      example = t.key + (t.value.empty() ? "" : "=" + t.value) + ":" + t.effect;
     }
   }
+  YNode& kubelet = ensure_map(b.machine(), "kubelet");
+  YNode& extra = ensure_map(kubelet, "extraConfig");
+  extra.set("registerWithTaints", std::move(list));
+  b.taints_placement = "registerWithTaints";
+  b.diags.note("worker-taint-via-register",
+               fmt::format("taints of worker '{}' are set with the kubelet's registerWithTaints, not machine.nodeTaints",
+                           node.hostname),
+               node.field_location("nodeTaints"),
+               fmt::format("Talos applies nodeTaints with the kubelet's credentials and NodeRestriction refuses "
+                           "taint changes from a kubelet (dropping the label update of the same request); "
+                           "registerWithTaints applies when the node first registers. For a node that is already "
+                           "registered run: kubectl taint nodes {} {}",
+                           node.hostname, example));
+}
+
+// 2d. Machine files, the schematic's kernel args (before 1.12), certSANs.
+void files_args_sans(NodeBuild& b) {
+  const Node& node = b.node;
+  YNode& machine = b.machine();
   if (node.machine_files) {
     machine.set("files", *node.machine_files);
   }
-  if (node.schematic && !node.machine_spec.use_uki && !c.greater(1, 11)) {
+  if (node.schematic && !node.machine_spec.use_uki && !b.c.greater(1, 11)) {
     auto schematic = node_schematic(node);
     if (schematic && !schematic->customization.extra_kernel_args.empty()) {
-      YNode& args = ensure_list(install, "extraKernelArgs");
+      YNode& args = ensure_list(ensure_map(machine, "install"), "extraKernelArgs");
       for (const auto& a : schematic->customization.extra_kernel_args) {
         args.push_back(YNode::string(a));
       }
@@ -303,58 +337,62 @@ Result<std::vector<YNode>> node_config(const TalConfig& cfg, const Node& node, c
       sans.push_back(YNode::string(s));
     }
   }
+}
 
-  // 3. The installer image: talosImageURL, else the Image Factory URL of the node's schematic.
-  TRY_ASSIGN(std::string image, installer_image(cfg, node));
-  // Look `install` up again: the sets above may have grown `machine` and moved its entries.
-  ensure_map(machine, "install").set("image", YNode::string(image));
-
-  // 4. Go templates in nodeLabels / nodeAnnotations (talhelper pkg/talos/nodeconfig.go
-  // templateConfig): rendered against the config as it is now, the results added to the map.
+// 4. Go templates in nodeLabels / nodeAnnotations (talhelper pkg/talos/nodeconfig.go
+// templateConfig): rendered against the config as it is now, the results added to the map.
+Result<void> render_templates(NodeBuild& b) {
   bool template_failed = false;
   auto render = [&](const std::vector<KeyValue>& items, std::string_view key, std::string_view field) {
-    const YNode unchanged = doc;
+    const YNode unchanged = b.doc();
     for (const auto& kv : items) {
       if (!is_go_template(kv.value)) {
         continue;
       }
       auto rendered = render_go_template(kv.value, unchanged);
       if (!rendered) {
-        SourceLocation loc = kv.location;
-        diags.error("genconfig-template",
-                    fmt::format("{} '{}': {} (at character {} of the template)", field, kv.key, rendered.error().message,
-                                rendered.error().location.column),
-                    loc, "talgpu renders {{ .Go.Field }} chains, literals and a few sprig string functions");
+        b.diags.error("genconfig-template",
+                      fmt::format("{} '{}': {} (at character {} of the template)", field, kv.key,
+                                  rendered.error().message, rendered.error().location.column),
+                      kv.location, "talgpu renders {{ .Go.Field }} chains, literals and a few sprig string functions");
         template_failed = true;
         continue;
       }
-      ensure_map(doc["machine"], key).set(kv.key, YNode::string(*rendered));
+      ensure_map(b.machine(), key).set(kv.key, YNode::string(*rendered));
     }
   };
-  render(node.node_labels, "nodeLabels", "nodeLabels");
-  render(node.node_annotations, "nodeAnnotations", "nodeAnnotations");
+  render(b.node.node_labels, "nodeLabels", "nodeLabels");
+  render(b.node.node_annotations, "nodeAnnotations", "nodeAnnotations");
   if (template_failed) {
     return fail("a nodeLabels or nodeAnnotations template cannot be rendered", {}, "genconfig-template");
   }
+  return {};
+}
 
-  // 5. CNI and inline manifests.
-  if (cfg.cni_config) {
-    ensure_map(cluster, "network").set("cni", *cfg.cni_config);
+// 5. CNI and inline manifests.
+void cni_and_inline_manifests(NodeBuild& b) {
+  if (b.cfg.cni_config) {
+    ensure_map(b.cluster(), "network").set("cni", *b.cfg.cni_config);
   }
-  if (cp && !cfg.inline_manifests.empty()) {
+  if (b.cp && !b.cfg.inline_manifests.empty()) {
     YNode list = YNode::sequence();
-    for (const auto& m : cfg.inline_manifests) {
+    for (const auto& m : b.cfg.inline_manifests) {
       YNode item = YNode::mapping();
       item.set("name", YNode::string(m.name));
       item.set("contents", YNode::string(m.contents));
       list.push_back(std::move(item));
     }
-    cluster.set("inlineManifests", std::move(list));
+    b.cluster().set("inlineManifests", std::move(list));
   }
+}
 
-  // 7. Extra documents (talhelper multidocs.go order).
-  std::vector<YNode> extra;
-  if (multidoc_network && (!node.nameservers.empty() || node.disable_search_domain)) {
+// 7a. ResolverConfig and HostnameConfig (1.12+).
+void naming_documents(const NodeBuild& b, std::vector<YNode>& extra) {
+  const Node& node = b.node;
+  if (!b.multidoc_network) {
+    return;
+  }
+  if (!node.nameservers.empty() || node.disable_search_domain) {
     YNode resolver = doc_header("ResolverConfig");
     if (!node.nameservers.empty()) {
       YNode ns = YNode::sequence();
@@ -370,16 +408,21 @@ Result<std::vector<YNode>> node_config(const TalConfig& cfg, const Node& node, c
     }
     extra.push_back(std::move(resolver));
   }
-  if (multidoc_network) {
-    YNode hostname = doc_header("HostnameConfig");
-    if (node.ignore_hostname) {
-      hostname.set("auto", YNode::string("stable"));
-    } else {
-      hostname.set("hostname", YNode::string(node.hostname));
-      hostname.set("auto", YNode::string("off"));
-    }
-    extra.push_back(std::move(hostname));
+  YNode hostname = doc_header("HostnameConfig");
+  if (node.ignore_hostname) {
+    hostname.set("auto", YNode::string("stable"));
+  } else {
+    hostname.set("hostname", YNode::string(node.hostname));
+    hostname.set("auto", YNode::string("off"));
   }
+  extra.push_back(std::move(hostname));
+}
+
+// 7. Extra documents (talhelper multidocs.go order).
+Result<void> extra_documents(NodeBuild& b) {
+  const Node& node = b.node;
+  std::vector<YNode> extra;
+  naming_documents(b, extra);
   if (node.ingress_firewall && node.ingress_firewall->is_mapping()) {
     const YNode& fw = *node.ingress_firewall;
     if (const YNode* action = fw.find("defaultAction")) {
@@ -400,8 +443,8 @@ Result<std::vector<YNode>> node_config(const TalConfig& cfg, const Node& node, c
   add_item_documents(extra, node.extension_services, "ExtensionServiceConfig");
   add_item_documents(extra, node.volumes, "VolumeConfig");
   add_item_documents(extra, node.user_volumes, "UserVolumeConfig");
-  if (network_docs) {
-    for (auto& d : network_docs->documents) {
+  if (b.network_docs) {
+    for (auto& d : b.network_docs->documents) {
       extra.push_back(std::move(d));
     }
   }
@@ -409,58 +452,93 @@ Result<std::vector<YNode>> node_config(const TalConfig& cfg, const Node& node, c
     ConfigPatch p;
     p.name = "talconfig documents";
     p.documents = std::move(extra);
-    TRY(apply_patch(docs, p));
+    TRY(apply_patch(b.docs, p));
   }
+  return {};
+}
 
-  // 8-9. Group and node patches (the loader merged them), then global patches.
+// 8-9. Group and node patches (the loader merged them), then global patches. Returns what was applied.
+Result<std::vector<std::string>> user_patches(NodeBuild& b) {
   std::vector<std::string> applied;
   auto apply_list = [&](const std::vector<Patch>& patches) -> Result<void> {
-    for (size_t i = 0; i < patches.size(); ++i) {
-      const Patch& p = patches[i];
+    for (const Patch& p : patches) {
       if (trim(p.text).empty()) {
         continue;  // talhelper skips empty patch files
       }
       std::string name = !p.file.empty() ? p.file : p.location.str() + " (inline patch)";
       TRY_ASSIGN(auto parsed, parse_patch(p.text, name, p.location));
-      TRY(apply_patch(docs, parsed));
+      TRY(apply_patch(b.docs, parsed));
       applied.push_back(!p.file.empty() ? p.file : "inline patch at " + p.location.str());
     }
     return {};
   };
-  TRY(apply_list(node.patches));
-  TRY(apply_list(cfg.patches));
-  canonicalize(docs);
+  TRY(apply_list(b.node.patches));
+  TRY(apply_list(b.cfg.patches));
+  return applied;
+}
 
-  if (summary != nullptr) {
-    summary->hostname = node.hostname;
-    summary->ip_addresses = node.ip_addresses();
-    summary->role = node.role();
-    TRY_ASSIGN(std::string file, node_file_name(cfg, node));
-    summary->file = join_path(opts.out_dir, file);
-    const YNode& m = docs.front()["machine"];
-    if (const YNode* inst = m.find("install")) {
-      if (const YNode* img = inst->find("image")) {
-        summary->install_image = img->value();
-      }
-      if (const YNode* disk = inst->find("disk")) {
-        summary->install_disk = disk->value();
-      } else if (inst->contains("diskSelector")) {
-        summary->install_disk = "selector";
-      }
+Result<void> fill_summary(const NodeBuild& b, std::vector<std::string> applied, NodeSummary& summary) {
+  const Node& node = b.node;
+  summary.hostname = node.hostname;
+  summary.ip_addresses = node.ip_addresses();
+  summary.role = node.role();
+  TRY_ASSIGN(std::string file, node_file_name(b.cfg, node));
+  summary.file = join_path(b.opts.out_dir, file);
+  const YNode& m = *b.docs.front().find("machine");
+  if (const YNode* inst = m.find("install")) {
+    if (const YNode* img = inst->find("image")) {
+      summary.install_image = img->value();
     }
-    if (const YNode* labels = m.find("nodeLabels"); labels != nullptr && labels->is_mapping()) {
-      for (const auto& e : labels->entries()) {
-        summary->labels.push_back(e.key.value() + "=" + e.value.value());
-      }
+    if (const YNode* disk = inst->find("disk")) {
+      summary.install_disk = disk->value();
+    } else if (inst->contains("diskSelector")) {
+      summary.install_disk = "selector";
     }
-    for (const auto& kv : node.node_taints) {
-      Taint t = parse_taint(kv);
-      summary->taints.push_back(t.key + (t.value.empty() ? "" : "=" + t.value) + ":" + t.effect);
-    }
-    summary->taints_placement = taints_placement;
-    summary->patches = applied;
   }
-  return docs;
+  if (const YNode* labels = m.find("nodeLabels"); labels != nullptr && labels->is_mapping()) {
+    for (const auto& e : labels->entries()) {
+      summary.labels.push_back(e.key.value() + "=" + e.value.value());
+    }
+  }
+  for (const auto& kv : node.node_taints) {
+    Taint t = parse_taint(kv);
+    summary.taints.push_back(t.key + (t.value.empty() ? "" : "=" + t.value) + ":" + t.effect);
+  }
+  summary.taints_placement = b.taints_placement;
+  summary.patches = std::move(applied);
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<YNode>> node_config(const TalConfig& cfg, const Node& node, const SecretsBundle& secrets,
+                                      const GenconfigOptions& opts, Diagnostics& diags, NodeSummary* summary) {
+  auto contract = Contract::parse(cfg.talos_version);
+  if (!contract) {
+    return fail("talosVersion '" + cfg.talos_version + "' is not a version", {}, "genconfig-version");
+  }
+  NodeBuild b{cfg, node, opts, diags, *contract};
+  b.cp = node.control_plane;
+  b.multidoc_network = b.c.greater(1, 11);
+  TRY(base_config(b, secrets));
+  machine_fields(b);
+  labels_and_annotations(b);
+  taints(b);
+  files_args_sans(b);
+  // 3. The installer image: talosImageURL, else the Image Factory URL of the node's schematic.
+  TRY_ASSIGN(std::string image, installer_image(cfg, node));
+  ensure_map(b.machine(), "install").set("image", YNode::string(image));
+  TRY(render_templates(b));
+  cni_and_inline_manifests(b);
+  TRY(extra_documents(b));
+  TRY_ASSIGN(std::vector<std::string> applied, user_patches(b));
+  canonicalize(b.docs);
+  // What Talos itself would refuse in the result (talos/validate.hpp).
+  talos::validate_machine_config(b.docs, node.hostname, node.location, diags);
+  if (summary != nullptr) {
+    TRY(fill_summary(b, std::move(applied), *summary));
+  }
+  return std::move(b.docs);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -633,6 +711,18 @@ Result<SecretsBundle> load_cluster_secrets(const TalConfig& cfg, const std::stri
   TRY_ASSIGN(auto text, read_file(*path));
   if (is_sops_encrypted(text)) {
     TRY_ASSIGN(text, sops_decrypt_yaml(text, *path));
+  }
+  // talhelper substitutes the decrypted secrets with the talconfig's variables before decoding
+  // them, whatever --no-substitute says (budimanjojo/talhelper pkg/talos/input.go,
+  // NewClusterInput: decrypt.DecryptYamlWithSops, then substitute.SubstituteEnvFromByte, comments
+  // stripped first): secrets templated from a password manager (`${TALOS_TOKEN}`) work.
+  Diagnostics subst_diags;
+  text = envsubst(strip_yaml_comments(text), cfg.env, *path, subst_diags);
+  bool subst_failed = subst_diags.has_errors();
+  diags.append(subst_diags);
+  if (subst_failed) {
+    return fail("the secrets bundle uses variables that cannot be substituted", SourceLocation{*path, 0, 0},
+                "secrets-envsubst");
   }
   TRY_ASSIGN(auto bundle, parse_secrets(text, *path, diags));
   return bundle;
