@@ -8,6 +8,7 @@ packages=(
   libyaml-dev nlohmann-json3-dev libcli11-dev libfmt-dev libexpected-dev
   libcurl4-openssl-dev libssl-dev googletest libgtest-dev libgmock-dev libmimalloc-dev
   age openssl python3
+  python3-jsonschema  # tests: the JSON outputs validate against docs/schemas
 )
 # `scripts/deps.sh --fuzz`: clang and its libFuzzer runtime, for scripts/fuzz.sh only (the build,
 # the tests and CI never need clang).

@@ -25,7 +25,7 @@ std::string root_help() {
   }
   s += fmt::format("  {:<12} {}\n", "help", "Show help for a command");
   s += "\nGlobal flags:\n"
-       "  -o, --output FORMAT  text (default), json; sarif for check\n"
+       "  -o, --output FORMAT  text (default), json; sarif for check and plan\n"
        "      --color WHEN     auto (default: on a TTY without NO_COLOR), always, never\n"
        "  -v, --verbose        more detail on stderr\n"
        "  -q, --quiet          only errors\n"
@@ -169,6 +169,13 @@ int app_main(int argc, char** argv) {
   for (size_t i = 0; i < subs.size(); ++i) {
     if (subs[i]->parsed()) {
       run = runs[i];
+      // SARIF is a findings format: only the commands that produce findings write it.
+      std::string_view name = table[i].name;
+      if (ctx.output == OutputFormat::sarif && name != "check" && name != "plan") {
+        fmt::print(stderr, "talgpu: error: '{}' has no SARIF output (use -o json or -o text; SARIF: check, plan)\n",
+                   name);
+        return k_exit_usage;
+      }
     }
   }
   if (!run) {

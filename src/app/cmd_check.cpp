@@ -7,6 +7,7 @@
 
 #include <app/command.hpp>
 #include <check/check.hpp>
+#include <check/policy.hpp>
 #include <check/render.hpp>
 #include <core/error.hpp>
 #include <core/fs.hpp>
@@ -23,11 +24,44 @@ struct CheckOptions {
   std::string config;
   std::string nodes;
   std::string repo_root;
+  std::string fail_on;
+  std::string project_file;
 };
+
+// A run that cannot complete: in JSON and SARIF a whole document that says so (CI tools read
+// stdout whatever the exit code), in text the usual error line. Exit 2.
+[[noreturn]] void stop(Context& ctx, const Error& e, const check::Policy& policy) {
+  if (ctx.output == OutputFormat::text) {
+    throw Abort(e.describe(), k_exit_usage);
+  }
+  check::RunOutcome outcome;
+  outcome.success = false;
+  outcome.failure = e.describe();
+  outcome.policy = &policy;
+  Diagnostics none;
+  fmt::print(ctx.out, "{}",
+             ctx.output == OutputFormat::json ? check::render_findings_json(none, nullptr, outcome)
+                                              : check::render_sarif(none, outcome));
+  throw Abort(e.describe(), k_exit_usage);  // and the error line on stderr
+}
+
+check::Policy load_project_policy(Context& ctx, const CheckOptions& o, const std::string& start, Diagnostics& diags) {
+  std::optional<std::string> file = o.project_file.empty() ? check::find_project_file(start) : o.project_file;
+  if (!file) {
+    return {};
+  }
+  verbose(ctx, fmt::format("project file: {}", *file));
+  auto p = check::load_policy(*file, diags);
+  if (!p) {
+    stop(ctx, p.error(), check::Policy{});
+  }
+  return *p;
+}
 
 int run_check_command(Context& ctx, const CheckOptions& o) {
   Diagnostics load_diags;
   std::vector<std::string> paths = o.paths.empty() ? std::vector<std::string>{"."} : o.paths;
+  check::Policy policy = load_project_policy(ctx, o, paths.front(), load_diags);
   std::string config = o.config;
   if (config.empty()) {
     // A cluster folder: its talconfig.yaml is the declaration.
@@ -39,13 +73,14 @@ int run_check_command(Context& ctx, const CheckOptions& o) {
       }
     }
   }
+  verbose(ctx, config.empty() ? "declared nodes: none (no talconfig.yaml)" : fmt::format("declared nodes: {}", config));
   std::optional<talhelper::TalConfig> cfg;
   if (!config.empty()) {
     talhelper::LoadOptions lo;
     lo.path = config;
     auto loaded = talhelper::load_talconfig(lo, load_diags);
     if (!loaded) {
-      throw Abort(loaded.error().describe(), k_exit_usage);
+      stop(ctx, loaded.error(), policy);
     }
     cfg = std::move(*loaded);
   }
@@ -54,36 +89,52 @@ int run_check_command(Context& ctx, const CheckOptions& o) {
   mo.repo_root = o.repo_root;
   auto manifests = kube::load_manifests(mo, load_diags);
   if (!manifests) {
-    throw Abort(manifests.error().describe(), k_exit_usage);
+    stop(ctx, manifests.error(), policy);
   }
+  verbose(ctx, fmt::format("read {} manifest file(s): {} workload(s)", manifests->files.size(),
+                           manifests->workloads.size()));
   check::CheckInputs in;
   in.config = cfg ? &*cfg : nullptr;
   in.manifests = &*manifests;
   if (!o.nodes.empty()) {
     auto observed = kube::load_nodes_json(o.nodes, load_diags);
     if (!observed) {
-      throw Abort(observed.error().describe(), k_exit_usage);
+      stop(ctx, observed.error(), policy);
     }
     in.observed = std::move(*observed);
   }
   check::CheckReport report = check::run_check(std::move(in));
   report.findings.append(load_diags);
+  size_t suppressed = check::apply_policy(report.findings, policy, &*manifests);
   report.findings.sort();
+  if (suppressed > 0) {
+    verbose(ctx, fmt::format("{} finding(s) suppressed by {} or talgpu.dev/ignore annotations", suppressed,
+                             policy.file.empty() ? "(no project file)" : policy.file));
+  }
 
+  check::RunOutcome outcome;
+  outcome.policy = &policy;
   switch (ctx.output) {
     case OutputFormat::json:
-      fmt::print(ctx.out, "{}", check::render_report_json(report));
+      fmt::print(ctx.out, "{}", check::render_findings_json(report.findings, &report, outcome));
       break;
     case OutputFormat::sarif:
-      fmt::print(ctx.out, "{}", check::render_report_sarif(report));
+      fmt::print(ctx.out, "{}", check::render_sarif(report.findings, outcome));
       break;
-    case OutputFormat::text: {
-      RenderOptions ro{ctx.color_out, true};
-      fmt::print(ctx.out, "{}", check::render_report_text(report, ro));
+    case OutputFormat::text:
+      if (ctx.quiet()) {
+        print_diagnostics(ctx, report.findings);  // errors only, on stderr
+      } else {
+        RenderOptions ro{ctx.color_out, true};
+        fmt::print(ctx.out, "{}", check::render_report_text(report, ro));
+      }
       break;
-    }
   }
-  return report.has_errors() ? k_exit_findings : k_exit_ok;
+  check::FailOn threshold = policy.fail_on.value_or(check::FailOn::error);
+  if (!o.fail_on.empty()) {
+    threshold = *check::parse_fail_on(o.fail_on);
+  }
+  return check::fails(report.findings, threshold) ? k_exit_findings : k_exit_ok;
 }
 
 }  // namespace
@@ -91,14 +142,25 @@ int run_check_command(Context& ctx, const CheckOptions& o) {
 void setup_check(CLI::App& app, Context& ctx, CommandRun& run) {
   auto o = std::make_shared<CheckOptions>();
   app.add_option("paths", o->paths, "Manifest files and folders (default: .); a folder with talconfig.yaml is a cluster");
-  app.add_option("--config", o->config, "talconfig.yaml with the declared nodes");
+  app.add_option("-c,--config,--talconfig", o->config, "talconfig.yaml with the declared nodes");
   app.add_option("--nodes", o->nodes, "Observed nodes: the output of 'kubectl get nodes -o json'");
   app.add_option("--repo-root", o->repo_root,
                  "Folder Flux Kustomization spec.path values are relative to (default: the Flux source root a "
                  "flux-system/gotk-sync.yaml shows, else the git root)");
+  app.add_option("--fail-on", o->fail_on, "Exit 1 on findings of this severity or worse: error (default), warning")
+      ->check(CLI::IsMember({"error", "warning"}));
+  app.add_option("--project-file", o->project_file,
+                 "Project settings (default: the nearest .talgpu.yaml in the first path's folder or above)");
   app.footer(
-      "Rules: talgpu explain. Output: -o text (findings, then the placement table), -o json, -o sarif.\n"
-      "Exit codes: 0 no errors, 1 errors found, 2 unreadable input.");
+      "Examples:\n"
+      "  talgpu check clusters/prod                 # a cluster folder: talconfig.yaml + manifests\n"
+      "  talgpu check apps/ -c talconfig.yaml --nodes nodes.json\n"
+      "  talgpu -o sarif check . --fail-on warning > talgpu.sarif\n"
+      "\n"
+      "Rules: talgpu explain. Output: -o text (findings, then the placement table), -o json\n"
+      "(docs/schemas/findings.schema.json), -o sarif. Per-rule levels: .talgpu.yaml ('rules: {ID: off}');\n"
+      "one object: annotation 'talgpu.dev/ignore: ID,...'.\n"
+      "Exit codes: 0 no errors, 1 errors found (or warnings with --fail-on warning), 2 unreadable input.");
   run = [&ctx, o]() -> int { return run_check_command(ctx, *o); };
 }
 

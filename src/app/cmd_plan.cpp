@@ -14,20 +14,27 @@ namespace talgpu {
 
 void setup_plan(CLI::App& app, Context& ctx, CommandRun& run) {
   auto dir = std::make_shared<std::string>(".");
-  auto scratch = std::make_shared<std::string>();
-  auto keep = std::make_shared<bool>(false);
+  auto o = std::make_shared<PlanOptions>();
   app.add_option("dir", *dir, "Cluster folder holding talconfig.yaml (default: .)");
-  app.add_option("--scratch", *scratch, "Folder for the generated machine configs (default: a new temporary folder)");
-  auto repo_root = std::make_shared<std::string>();
-  app.add_option("--repo-root", *repo_root,
+  app.add_option("--scratch", o->scratch, "Folder for the generated machine configs (default: a new temporary folder)");
+  app.add_option("--fail-on", o->fail_on, "Exit 1 on findings of this severity or worse: error (default), warning")
+      ->check(CLI::IsMember({"error", "warning"}));
+  app.add_option("--project-file", o->project_file,
+                 "Project settings (default: the nearest .talgpu.yaml in DIR or above)");
+  app.add_option("--repo-root", o->repo_root,
                  "Folder Flux Kustomization spec.path values are relative to (default: the Flux source root a "
                  "flux-system/gotk-sync.yaml shows, else the git root)");
-  app.add_flag("--keep", *keep, "Keep the temporary folder of generated configs (default: removed at exit)");
+  app.add_flag("--keep", o->keep, "Keep the temporary folder of generated configs (default: removed at exit)");
   app.footer(
       "Loads the declaration (talconfig.yaml), analyses each node's schematic and NVIDIA driver,\n"
       "generates the machine configs into a scratch folder, and checks where every workload in the\n"
-      "folder's manifests will run.");
-  run = [&ctx, dir, scratch, repo_root, keep]() -> int { return run_plan(ctx, *dir, *scratch, *repo_root, *keep); };
+      "folder's manifests will run. -o json and -o sarif write the same findings as 'check'\n"
+      "(docs/schemas/plan.schema.json).\n"
+      "\n"
+      "Examples:\n"
+      "  talgpu plan examples/goldentooth --scratch /tmp/goldentooth\n"
+      "  talgpu -o json plan clusters/prod --fail-on warning > plan.json");
+  run = [&ctx, dir, o]() -> int { return run_plan(ctx, *dir, *o); };
 }
 
 }  // namespace talgpu

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <check/check.hpp>
+#include <check/policy.hpp>
 #include <check/render.hpp>
 #include <core/fs.hpp>
 #include <kube/manifest_loader.hpp>
@@ -130,14 +131,14 @@ void merge_check_findings(PlanState& st) {
   st.diags.sort();
 }
 
-void print_plan_json(Context& ctx, const PlanState& st, nlohmann::ordered_json& report) {
+// The plan-specific keys of the findings document (docs/schemas/plan.schema.json).
+void plan_json_body(const PlanState& st, nlohmann::ordered_json& report) {
   const talhelper::TalConfig& cfg = st.cfg;
   const auto& summaries = st.summaries;
   const auto& generated = st.generated;
   const auto& scratch = st.scratch;
   const bool throwaway_secrets = st.throwaway_secrets;
   const auto& checked = st.checked;
-  const auto& diags = st.diags;
   report["cluster"] = cfg.cluster_name;
   report["talosVersion"] = cfg.talos_version;
   report["kubernetesVersion"] = cfg.kubernetes_version;
@@ -172,9 +173,9 @@ void print_plan_json(Context& ctx, const PlanState& st, nlohmann::ordered_json& 
                        {"kept", generated.has_value() && st.kept},
                        {"throwawaySecrets", throwaway_secrets},
                        {"files", generated ? generated->written : std::vector<std::string>{}}};
-  report["check"] = nlohmann::ordered_json::parse(check::render_report_json(checked));
-  report["diagnostics"] = nlohmann::ordered_json::parse(render_json(diags));
-  fmt::print(ctx.out, "{}\n", report.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+  report["check"] = {{"workloads", checked.placements.size()},
+                     {"nodes", checked.nodes.size()},
+                     {"nodeShapes", checked.node_shapes}};
 }
 
 void print_nodes_text(Context& ctx, const PlanState& st) {
@@ -266,25 +267,53 @@ void print_check_text(Context& ctx, const PlanState& st) {
 
 }  // namespace
 
-int run_plan(Context& ctx, const std::string& dir, const std::string& scratch_arg, const std::string& repo_root, bool keep) {
-  if (!is_directory(dir)) {
-    throw Abort(fmt::format("'{}' is not a folder", dir), k_exit_usage);
-  }
-  std::string talconfig = join_path(dir, "talconfig.yaml");
+int run_plan(Context& ctx, const std::string& dir, const PlanOptions& o) {
   nlohmann::ordered_json report;
   report["dir"] = dir;
-
+  check::RunOutcome outcome;
+  outcome.command = "plan";
+  // Machine output is one whole document on every exit, 2 included.
+  auto print_document = [&](const Diagnostics& d, const check::CheckReport* checked) {
+    if (ctx.output == OutputFormat::sarif) {
+      fmt::print(ctx.out, "{}", check::render_sarif(d, outcome));
+    } else {
+      fmt::print(ctx.out, "{}", check::render_findings_json(d, checked, outcome, &report));
+    }
+  };
   // A talconfig.yaml that cannot be loaded stops the plan with exit 2, its diagnostic on stderr
-  // (or in the JSON report).
+  // (or in the JSON/SARIF document).
   auto stop_unreadable = [&](Diagnostics d) {
-    if (ctx.json()) {
-      report["diagnostics"] = nlohmann::ordered_json::parse(render_json(d));
-      fmt::print(ctx.out, "{}\n", report.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+    if (ctx.output != OutputFormat::text) {
+      outcome.success = false;
+      outcome.failure = d.empty() ? "stopped" : d.items().back().message;
+      print_document(d, nullptr);
     } else {
       print_diagnostics(ctx, d);
     }
     return k_exit_usage;
   };
+  if (!is_directory(dir)) {
+    if (ctx.output == OutputFormat::text) {
+      throw Abort(fmt::format("'{}' is not a folder", dir), k_exit_usage);
+    }
+    Diagnostics d;
+    d.error("plan-not-a-folder", fmt::format("'{}' is not a folder", dir));
+    return stop_unreadable(std::move(d));
+  }
+  Diagnostics policy_diags;
+  check::Policy policy;
+  if (auto file = o.project_file.empty() ? check::find_project_file(dir) : std::optional(o.project_file)) {
+    verbose(ctx, fmt::format("project file: {}", *file));
+    auto p = check::load_policy(*file, policy_diags);
+    if (!p) {
+      Diagnostics d;
+      d.error(p.error().rule.empty() ? "project-file" : p.error().rule, p.error().describe());
+      return stop_unreadable(std::move(d));
+    }
+    policy = std::move(*p);
+  }
+  outcome.policy = &policy;
+  std::string talconfig = join_path(dir, "talconfig.yaml");
   std::error_code talconfig_ec;
   // symlink_status: a dangling or looping talconfig.yaml is unreadable, not absent.
   if (fs::symlink_status(talconfig, talconfig_ec).type() == fs::file_type::not_found) {
@@ -315,7 +344,7 @@ int run_plan(Context& ctx, const std::string& dir, const std::string& scratch_ar
   // 2. Prove: manifests and the check (which also analyses each node's schematic and driver).
   kube::ManifestLoadOptions mo;
   mo.paths = {dir};
-  mo.repo_root = repo_root;
+  mo.repo_root = o.repo_root;
   auto manifests = kube::load_manifests(mo, st.diags);
   if (!manifests) {
     Diagnostics d = st.diags;
@@ -332,19 +361,25 @@ int run_plan(Context& ctx, const std::string& dir, const std::string& scratch_ar
   // when the plan ends (and on SIGINT/SIGTERM/SIGHUP), unless --keep; a --scratch folder is the
   // user's and stays.
   std::optional<ScratchDir> scratch_guard;
-  if (scratch_arg.empty()) {
+  if (o.scratch.empty()) {
     scratch_guard.emplace(make_scratch_dir());
-    if (keep) {
+    if (o.keep) {
       scratch_guard->keep();
     }
   }
-  st.scratch = scratch_guard ? scratch_guard->path() : scratch_arg;
-  st.kept = !scratch_guard || keep;
+  st.scratch = scratch_guard ? scratch_guard->path() : o.scratch;
+  st.kept = !scratch_guard || o.keep;
   st.throwaway_secrets = !talos::find_secrets_file(cfg.dir).has_value();
   if (declaration_ok) {
     generate_configs(st);
   }
   merge_check_findings(st);
+  st.diags.append(policy_diags);
+  if (size_t suppressed = check::apply_policy(st.diags, policy, &*manifests)) {
+    verbose(ctx, fmt::format("{} finding(s) suppressed by the project file or talgpu.dev/ignore annotations",
+                             suppressed));
+  }
+  st.diags.sort();
 
   // Per-node facts, joined from the three stages.
   for (const auto& n : st.checked.nodes) {
@@ -357,8 +392,11 @@ int run_plan(Context& ctx, const std::string& dir, const std::string& scratch_ar
       st.summaries[s.hostname] = &s;
     }
   }
-  if (ctx.json()) {
-    print_plan_json(ctx, st, report);
+  if (ctx.output != OutputFormat::text) {
+    plan_json_body(st, report);
+    print_document(st.diags, &st.checked);
+  } else if (ctx.quiet()) {
+    print_diagnostics(ctx, st.diags);
   } else {
     print_nodes_text(ctx, st);
     out_line(ctx, "");
@@ -367,7 +405,11 @@ int run_plan(Context& ctx, const std::string& dir, const std::string& scratch_ar
     print_check_text(ctx, st);
     print_diagnostics(ctx, st.diags);
   }
-  return st.diags.has_errors() ? k_exit_findings : k_exit_ok;
+  check::FailOn threshold = policy.fail_on.value_or(check::FailOn::error);
+  if (auto f = check::parse_fail_on(o.fail_on)) {
+    threshold = *f;
+  }
+  return check::fails(st.diags, threshold) ? k_exit_findings : k_exit_ok;
 }
 
 }  // namespace talgpu

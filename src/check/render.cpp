@@ -1,12 +1,15 @@
 #include <check/render.hpp>
 
-#include <core/term.hpp>
-
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
 #include <set>
 #include <unordered_map>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include <core/term.hpp>
 
 #include <check/rules.hpp>
 
@@ -75,37 +78,34 @@ std::string render_report_text(const CheckReport& report, const RenderOptions& o
   return s;
 }
 
-std::string render_report_json(const CheckReport& report) {
-  nlohmann::ordered_json j;
-  j["findings"] = nlohmann::ordered_json::array();
-  for (const auto& d : report.findings.items()) {
-    j["findings"].push_back({{"rule", d.rule},
-                             {"severity", severity_name(d.severity)},
-                             {"message", d.message},
-                             {"file", d.location.file},
-                             {"line", d.location.line},
-                             {"column", d.location.column}});
-  }
-  j["placements"] = nlohmann::ordered_json::array();
-  std::string out = j.dump(2);
-  if (report.placements.empty()) {
-    return out + "\n";
-  }
-  // The placement table is O(workloads x nodes) bytes: written directly, in the exact layout of
-  // nlohmann's dump(2) (strings escaped by nlohmann), each node name escaped once.
-  constexpr std::string_view k_tail = "[]\n}";
-  out.resize(out.size() - k_tail.size());
+namespace {
+
+nlohmann::ordered_json finding_json(const Diagnostic& d) {
+  return {{"rule", d.rule},
+          {"severity", severity_name(d.severity)},
+          {"message", d.message},
+          {"file", d.location.file.str()},
+          {"line", d.location.line},
+          {"column", d.location.column},
+          {"hint", d.hint.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(d.hint)}};
+}
+
+// Appends the placements array (O(workloads x nodes) bytes) in the exact layout of nlohmann's
+// dump(2) (strings escaped by nlohmann), each node name escaped once.
+void append_placements(std::string& out, const CheckReport& report) {
   const auto& fleet = *report.placements.front().fits.fleet;
   std::vector<std::string> names;
   names.reserve(fleet.names.size());
   for (const auto& n : fleet.names) {
-    names.push_back(nlohmann::ordered_json(n).dump());
+    names.push_back(nlohmann::ordered_json(n).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
   }
   std::unordered_map<std::string, std::string> escaped_reasons;
   auto escaped = [&](const std::string& r) -> const std::string& {
     auto it = escaped_reasons.find(r);
     if (it == escaped_reasons.end()) {
-      it = escaped_reasons.emplace(r, nlohmann::ordered_json(r).dump()).first;
+      it = escaped_reasons.emplace(r, nlohmann::ordered_json(r).dump(-1, ' ', false,
+                                                                      nlohmann::ordered_json::error_handler_t::replace))
+               .first;
     }
     return it->second;
   };
@@ -115,7 +115,7 @@ std::string render_report_json(const CheckReport& report) {
     out += first_p ? "    {\n" : ",\n    {\n";
     first_p = false;
     out += "      \"workload\": ";
-    out += nlohmann::ordered_json(p.workload).dump();
+    out += nlohmann::ordered_json(p.workload).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
     out += ",\n      \"fits\": ";
     bool any = false;
     for (size_t i : fleet.by_name) {
@@ -148,28 +148,97 @@ std::string render_report_json(const CheckReport& report) {
     out += any ? "\n      }\n    }" : "{}\n    }";
   }
   out += "\n  ]\n}\n";
+}
+
+}  // namespace
+
+std::string render_findings_json(const Diagnostics& findings, const CheckReport* report, const RunOutcome& outcome,
+                                 const nlohmann::ordered_json* body) {
+  nlohmann::ordered_json j;
+  j["schemaVersion"] = k_findings_schema_version;
+  j["tool"] = {{"name", "talgpu"}, {"version", TALGPU_VERSION}};
+  j["command"] = outcome.command;
+  j["success"] = outcome.success;
+  if (!outcome.success) {
+    j["failure"] = outcome.failure;
+  }
+  j["summary"] = {{"errors", findings.count(Severity::error)},
+                  {"warnings", findings.count(Severity::warning)},
+                  {"notes", findings.count(Severity::note)}};
+  if (body != nullptr) {
+    for (const auto& [k, v] : body->items()) {
+      j[k] = v;
+    }
+  }
+  j["findings"] = nlohmann::ordered_json::array();
+  for (const auto& d : findings.items()) {
+    j["findings"].push_back(finding_json(d));
+  }
+  j["placements"] = nlohmann::ordered_json::array();
+  // Messages quote user input, which may hold invalid UTF-8: replace it rather than throw.
+  std::string out = j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  if (report == nullptr || report->placements.empty()) {
+    return out + "\n";
+  }
+  constexpr std::string_view k_tail = "[]\n}";
+  out.resize(out.size() - k_tail.size());
+  append_placements(out, *report);
   return out;
 }
 
-std::string render_report_sarif(const CheckReport& report) {
+std::string render_report_json(const CheckReport& report) {
+  return render_findings_json(report.findings, &report, RunOutcome{});
+}
+
+std::string sarif_uri(const std::string& path, const std::string& base, bool& relative) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path abs = fs::absolute(path, ec).lexically_normal();
+  fs::path b = fs::absolute(base.empty() ? fs::current_path(ec) : fs::path(base), ec).lexically_normal();
+  fs::path rel = abs.lexically_relative(b);
+  relative = !rel.empty() && *rel.begin() != "..";
+  std::string p = relative ? rel.generic_string() : abs.generic_string();
+  // RFC 3986: unreserved characters and '/' stay; everything else is percent-encoded.
+  std::string out = relative ? "" : "file://";
+  for (unsigned char c : p) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+namespace {
+
+nlohmann::ordered_json sarif_rules(const Diagnostics& findings, const RunOutcome& outcome,
+                                   std::map<std::string, size_t>& index) {
   using json = nlohmann::ordered_json;
   // Rules: the catalogue, plus ids reported by the loaders and the GPU analysis, sorted.
   std::vector<std::string> ids = rule_ids();
-  std::set<std::string> extra;
-  for (const auto& d : report.findings.items()) {
-    if (find_rule(d.rule) == nullptr) {
-      extra.insert(d.rule);
+  std::map<std::string, Severity> first_level;
+  for (const auto& d : findings.items()) {
+    first_level.emplace(d.rule, d.severity);
+    if (find_rule(d.rule) == nullptr && std::find(ids.begin(), ids.end(), d.rule) == ids.end()) {
+      ids.push_back(d.rule);
     }
   }
-  ids.insert(ids.end(), extra.begin(), extra.end());
   std::sort(ids.begin(), ids.end());
-  std::map<std::string, size_t> index;
+  static const Policy k_no_policy;
+  const Policy& policy = outcome.policy ? *outcome.policy : k_no_policy;
   json rules = json::array();
   for (const auto& id : ids) {
     index[id] = rules.size();
     json r;
     r["id"] = id;
-    if (const RuleInfo* info = find_rule(id)) {
+    const RuleInfo* info = find_rule(id);
+    // The level a finding of this rule is emitted at: the project's override, else the level it
+    // was reported at here, else the catalogue's.
+    auto it = first_level.find(id);
+    Severity dflt = it != first_level.end() ? it->second : (info ? info->severity : Severity::warning);
+    auto level = it != first_level.end() ? std::optional<Severity>(dflt) : effective_severity(policy, id, dflt);
+    if (info != nullptr) {
       r["shortDescription"] = {{"text", info->summary}};
       r["fullDescription"] = {{"text", info->why}};
       std::string help = fmt::format("{}\n\nFix: {}", info->why, info->fix);
@@ -177,23 +246,34 @@ std::string render_report_sarif(const CheckReport& report) {
         help += fmt::format("\n\n{}", info->snippet);
       }
       r["help"] = {{"text", help}};
-      r["defaultConfiguration"] = {{"level", sarif_level(info->severity)}};
     } else {
       r["shortDescription"] = {{"text", id}};
-      r["help"] = {{"text", fmt::format("run 'talgpu explain {}' or see the talgpu documentation", id)}};
+      r["help"] = {{"text", fmt::format("Run 'talgpu explain {}' or see the talgpu README.", id)}};
     }
+    r["defaultConfiguration"] = level ? json{{"level", sarif_level(*level)}} : json{{"enabled", false}};
     rules.push_back(std::move(r));
   }
+  return rules;
+}
+
+}  // namespace
+
+std::string render_sarif(const Diagnostics& findings, const RunOutcome& outcome) {
+  using json = nlohmann::ordered_json;
+  std::map<std::string, size_t> index;
+  json rules = sarif_rules(findings, outcome, index);
   json results = json::array();
-  for (const auto& d : report.findings.items()) {
+  for (const auto& d : findings.items()) {
     json res;
     res["ruleId"] = d.rule;
     res["ruleIndex"] = index[d.rule];
     res["level"] = sarif_level(d.severity);
-    res["message"] = {{"text", d.message}};
+    res["message"] = {{"text", d.hint.empty() ? d.message : fmt::format("{}\nhint: {}", d.message, d.hint)}};
     if (!d.location.file.empty()) {
       json phys;
-      phys["artifactLocation"] = {{"uri", d.location.file}};
+      bool relative = false;
+      std::string uri = sarif_uri(d.location.file.str(), outcome.base_dir, relative);
+      phys["artifactLocation"] = relative ? json{{"uri", uri}, {"uriBaseId", "%SRCROOT%"}} : json{{"uri", uri}};
       if (d.location.line > 0) {
         json region;
         region["startLine"] = d.location.line;
@@ -206,18 +286,41 @@ std::string render_report_sarif(const CheckReport& report) {
     }
     results.push_back(std::move(res));
   }
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path base = fs::absolute(outcome.base_dir.empty() ? fs::current_path(ec) : fs::path(outcome.base_dir), ec);
+  bool ignored_relative = false;
+  std::string base_uri = sarif_uri(base.lexically_normal().string(), "/nonexistent-base", ignored_relative);
+  if (base_uri.empty() || base_uri.back() != '/') {
+    base_uri += '/';  // SARIF §3.14.14: a base URI ends with a slash
+  }
   json run;
-  run["tool"] = {{"driver",
-                  {{"name", "talgpu"},
-                   {"version", TALGPU_VERSION},
-                   {"informationUri", "https://github.com/talgpu/talgpu"},
-                   {"rules", std::move(rules)}}}};
+  json driver = {{"name", "talgpu"}, {"version", TALGPU_VERSION}};
+  // The project's home page, set at build time (-DTALGPU_HOMEPAGE=...); SARIF makes it optional and
+  // a made-up address would send users nowhere, so it is left out when unset.
+  if (std::string_view(TALGPU_HOMEPAGE).size() > 0) {
+    driver["informationUri"] = TALGPU_HOMEPAGE;
+  }
+  driver["rules"] = std::move(rules);
+  run["tool"] = {{"driver", std::move(driver)}};
+  run["originalUriBaseIds"] = {{"%SRCROOT%", {{"uri", base_uri}}}};
+  json invocation;
+  invocation["executionSuccessful"] = outcome.success;
+  if (!outcome.success) {
+    invocation["toolExecutionNotifications"] =
+        json::array({{{"level", "error"}, {"message", {{"text", outcome.failure}}}}});
+  }
+  run["invocations"] = json::array({std::move(invocation)});
   run["results"] = std::move(results);
   json doc;
   doc["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json";
   doc["version"] = "2.1.0";
   doc["runs"] = json::array({std::move(run)});
-  return doc.dump(2) + "\n";
+  return doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+}
+
+std::string render_report_sarif(const CheckReport& report) {
+  return render_sarif(report.findings, RunOutcome{});
 }
 
 }  // namespace talgpu::check

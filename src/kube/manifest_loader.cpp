@@ -535,6 +535,11 @@ std::optional<Workload> read_workload(const yaml::Node& doc, Diagnostics& diags)
   Fields meta(top.get("metadata"), "metadata", diags);
   w.name = meta.str_or("name");
   w.namespace_ = meta.str_or("namespace");
+  if (const yaml::Node* annotations = meta.get("annotations"); annotations && annotations->is_mapping()) {
+    if (const yaml::Node* ignore = annotations->find("talgpu.dev/ignore"); ignore && ignore->is_scalar()) {
+      w.ignore_rules = ignore->value();
+    }
+  }
   if (w.name.empty() && !meta.get("generateName")) {
     diags.error(k_missing, fmt::format("{} is missing 'metadata.name'", workload_kind_name(w.kind)), doc.location());
   }
@@ -1086,7 +1091,11 @@ class Loader {
     if (is_kustomization_name(p.filename().string())) {
       return load_kustomization(path);
     }
-    TRY_ASSIGN(auto docs, yaml::parse_file(path));
+    auto parsed = yaml::parse_file(path);
+    if (!parsed) {
+      return finding_or_error(path, parsed.error());
+    }
+    const auto& docs = *parsed;
     m_out.files.push_back(path);
     for (const auto& d : docs) {
       add_document(d.root, path, m_out, m_diags);
@@ -1179,8 +1188,24 @@ class Loader {
     return {};
   }
 
+  // A file that was read but is not valid YAML is a located finding for that file (the other
+  // files are still checked); a file that cannot be read at all, or that is refused by a size,
+  // nesting or alias limit before it is parsed, stops the load (exit 2).
+  Result<void> finding_or_error(const std::string& path, const Error& e) {
+    if (e.rule.rfind("yaml-", 0) != 0 || e.rule == "yaml-limit" || e.location.empty()) {
+      return tl::unexpected(e);
+    }
+    m_out.files.push_back(path);
+    m_diags.error(e.rule, e.message, e.location);
+    return {};
+  }
+
   Result<void> load_kustomization(const std::string& path) {
-    TRY_ASSIGN(auto docs, yaml::parse_file(path));
+    auto parsed = yaml::parse_file(path);
+    if (!parsed) {
+      return finding_or_error(path, parsed.error());
+    }
+    const auto& docs = *parsed;
     m_out.files.push_back(path);
     if (docs.empty() || !docs[0].root.is_mapping()) {
       return {};

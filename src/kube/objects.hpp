@@ -281,6 +281,9 @@ struct Workload {
   SourceLocation location;  // start of the document
   // Set when the workload was derived rather than written, e.g. "HelmRelease flux-system/nvidia-device-plugin".
   std::string derived_from;
+  // metadata.annotations["talgpu.dev/ignore"]: rule ids (comma-separated) whose findings in this
+  // object's document are suppressed (like kube-linter's ignore-check.kube-linter.io/<check>).
+  std::string ignore_rules;
 
   bool is_daemon_set() const { return kind == WorkloadKind::daemon_set; }
   // "DaemonSet kube-system/nvidia-device-plugin-daemonset"

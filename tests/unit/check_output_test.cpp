@@ -1,0 +1,156 @@
+// CI-facing behaviour of `check`/`plan` output: the project file (.talgpu.yaml), suppression
+// annotations, --fail-on, the shared JSON findings document and SARIF's URIs and invocations.
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <check/policy.hpp>
+#include <check/render.hpp>
+#include <kube/manifest_loader.hpp>
+
+#include "test_support.hpp"
+
+using namespace talgpu;
+using namespace talgpu::check;
+
+namespace {
+
+Diagnostics sample() {
+  Diagnostics d;
+  d.error("cuda-driver-incompatible", "no node fits", SourceLocation{"apps/a b.yaml", 3, 5}, "add a toleration");
+  d.warning("cuda-minor-compat", "unknown CUDA", SourceLocation{"apps/x.yaml", 9, 1});
+  d.note("manifest-remote", "remote skipped");
+  return d;
+}
+
+}  // namespace
+
+TEST(Policy, OverridesAndDisablesRules) {
+  test::TempDir t;
+  std::string f = t.write(".talgpu.yaml", "rules:\n  cuda-driver-incompatible: warning\n  cuda-minor-compat: off\nfailOn: warning\n");
+  Diagnostics diags;
+  auto p = load_policy(f, diags);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_TRUE(diags.empty()) << render_text(diags);
+  Diagnostics d = sample();
+  EXPECT_EQ(apply_policy(d, *p, nullptr), 1u);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d.items()[0].severity, Severity::warning);
+  EXPECT_EQ(d.items()[1].rule, "manifest-remote");
+  EXPECT_EQ(p->fail_on, FailOn::warning);
+  EXPECT_TRUE(fails(d, FailOn::warning));
+  EXPECT_FALSE(fails(d, FailOn::error));
+}
+
+TEST(Policy, BadLevelsAreLocatedFindings) {
+  test::TempDir t;
+  std::string f = t.write(".talgpu.yaml", "rules:\n  cuda-driver-incompatible: loud\nfailOn: never\ncolour: red\n");
+  Diagnostics diags;
+  auto p = load_policy(f, diags);
+  ASSERT_TRUE(p.has_value());
+  ASSERT_EQ(diags.count(Severity::error), 2u) << render_text(diags);
+  EXPECT_EQ(diags.items()[0].location.line, 2);
+  EXPECT_EQ(diags.count(Severity::warning), 1u);  // unknown key
+  EXPECT_TRUE(p->rules.empty());
+}
+
+TEST(Policy, ProjectFileIsFoundWalkingUpToTheRepositoryRoot) {
+  test::TempDir t;
+  t.write("repo/.git/HEAD", "ref: refs/heads/main\n");
+  t.write("repo/.talgpu.yaml", "rules: {}\n");
+  t.write("repo/clusters/prod/talconfig.yaml", "clusterName: x\n");
+  auto found = find_project_file(t.file("repo/clusters/prod"));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(*found, t.file("repo/.talgpu.yaml"));
+  // Not above the repository root.
+  t.write(".talgpu.yaml", "rules: {}\n");
+  t.write("other/.git/HEAD", "x\n");
+  EXPECT_FALSE(find_project_file(t.file("other")).has_value());
+  // A file as the start: its folder.
+  EXPECT_EQ(*find_project_file(t.file("repo/clusters/prod/talconfig.yaml")), t.file("repo/.talgpu.yaml"));
+}
+
+TEST(Policy, IgnoreAnnotationSuppressesOnlyItsOwnDocument) {
+  test::TempDir t;
+  std::string f = t.write("apps.yaml",
+                          "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  annotations:\n"
+                          "    talgpu.dev/ignore: cuda-driver-incompatible, cuda-minor-compat\n"
+                          "spec:\n  containers: [{name: c, image: x}]\n"
+                          "---\n"
+                          "apiVersion: v1\nkind: Pod\nmetadata:\n  name: b\nspec:\n  containers: [{name: c, image: x}]\n");
+  kube::ManifestLoadOptions mo;
+  mo.paths = {f};
+  Diagnostics load;
+  auto m = kube::load_manifests(mo, load);
+  ASSERT_TRUE(m.has_value());
+  ASSERT_EQ(m->workloads.size(), 2u);
+  Diagnostics d;
+  d.error("cuda-driver-incompatible", "a", SourceLocation{f, 8, 3});
+  d.error("cuda-driver-incompatible", "b", SourceLocation{f, 14, 3});
+  d.error("other-rule", "a", SourceLocation{f, 8, 3});
+  EXPECT_EQ(apply_policy(d, Policy{}, &*m), 1u);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d.items()[0].message, "b");
+  EXPECT_EQ(d.items()[1].rule, "other-rule");
+}
+
+TEST(CheckOutput, JsonDocumentHasOneShapeForEveryFinding) {
+  RunOutcome o;
+  auto j = nlohmann::json::parse(render_findings_json(sample(), nullptr, o));
+  EXPECT_EQ(j["schemaVersion"], k_findings_schema_version);
+  EXPECT_EQ(j["command"], "check");
+  EXPECT_EQ(j["success"], true);
+  EXPECT_EQ(j["summary"]["errors"], 1);
+  for (const auto& f : j["findings"]) {
+    for (const char* k : {"rule", "severity", "message", "file", "line", "column", "hint"}) {
+      EXPECT_TRUE(f.contains(k)) << k << " in " << f.dump();
+    }
+  }
+  EXPECT_EQ(j["findings"][0]["hint"], "add a toleration");
+  EXPECT_TRUE(j["findings"][1]["hint"].is_null());
+  o.success = false;
+  o.failure = "x.yaml: no such file";
+  auto bad = nlohmann::json::parse(render_findings_json(Diagnostics{}, nullptr, o));
+  EXPECT_EQ(bad["success"], false);
+  EXPECT_EQ(bad["failure"], "x.yaml: no such file");
+  EXPECT_TRUE(bad["findings"].empty());
+}
+
+TEST(CheckOutput, SarifUrisAreRelativeAndPercentEncoded) {
+  bool rel = false;
+  EXPECT_EQ(sarif_uri("/repo/apps/a b.yaml", "/repo", rel), "apps/a%20b.yaml");
+  EXPECT_TRUE(rel);
+  EXPECT_EQ(sarif_uri("/repo/./x/../100%.yaml", "/repo/", rel), "100%25.yaml");
+  EXPECT_EQ(sarif_uri("/elsewhere/a#b.yaml", "/repo", rel), "file:///elsewhere/a%23b.yaml");
+  EXPECT_FALSE(rel);
+  EXPECT_EQ(sarif_uri("/repo/caf\xc3\xa9.yaml", "/repo", rel), "caf%C3%A9.yaml");
+}
+
+TEST(CheckOutput, SarifCarriesLevelsHintsAndInvocation) {
+  RunOutcome o;
+  o.base_dir = "/work";
+  Policy p;
+  p.rules["cuda-driver-incompatible"] = Severity::warning;
+  o.policy = &p;
+  Diagnostics d;
+  d.warning("cuda-driver-incompatible", "no node fits", SourceLocation{"/work/apps/a.yaml", 3, 5}, "add a toleration");
+  auto s = nlohmann::json::parse(render_sarif(d, o));
+  const auto& run = s["runs"][0];
+  EXPECT_EQ(run["originalUriBaseIds"]["%SRCROOT%"]["uri"], "file:///work/");
+  EXPECT_EQ(run["invocations"][0]["executionSuccessful"], true);
+  const auto& res = run["results"][0];
+  EXPECT_EQ(res["level"], "warning");
+  EXPECT_EQ(res["message"]["text"], "no node fits\nhint: add a toleration");
+  const auto& loc = res["locations"][0]["physicalLocation"]["artifactLocation"];
+  EXPECT_EQ(loc["uri"], "apps/a.yaml");
+  EXPECT_EQ(loc["uriBaseId"], "%SRCROOT%");
+  const auto& rule = run["tool"]["driver"]["rules"][res["ruleIndex"].get<size_t>()];
+  EXPECT_EQ(rule["id"], "cuda-driver-incompatible");
+  EXPECT_EQ(rule["defaultConfiguration"]["level"], "warning");
+  o.success = false;
+  o.failure = "cannot read x";
+  auto f = nlohmann::json::parse(render_sarif(Diagnostics{}, o));
+  EXPECT_EQ(f["runs"][0]["invocations"][0]["executionSuccessful"], false);
+  EXPECT_EQ(f["runs"][0]["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"], "cannot read x");
+}
