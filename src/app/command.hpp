@@ -34,6 +34,7 @@ void setup_gensecret(CLI::App& app, Context& ctx, CommandRun& run);
 void setup_gen(CLI::App& app, Context& ctx, CommandRun& run);
 void setup_genconfig(CLI::App& app, Context& ctx, CommandRun& run);
 void setup_gencommand(CLI::App& app, Context& ctx, CommandRun& run);
+void setup_manifests(CLI::App& app, Context& ctx, CommandRun& run);
 void setup_check(CLI::App& app, Context& ctx, CommandRun& run);
 void setup_podsecurity(CLI::App& app, Context& ctx, CommandRun& run);
 void setup_explain(CLI::App& app, Context& ctx, CommandRun& run);

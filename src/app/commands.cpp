@@ -12,6 +12,8 @@ const std::vector<CommandSpec>& command_table() {
       {"gen", "Generate Talos machine configs like 'talosctl gen config'", setup_gen},
       {"genconfig", "Generate per-node machine configs from talconfig.yaml", setup_genconfig},
       {"gencommand", "Print talosctl commands (apply, upgrade, bootstrap, ...) per node", setup_gencommand},
+      {"manifests", "Write the cluster side of the GPU nodes (RuntimeClass, device plugin, ...) for GitOps",
+       setup_manifests},
       {"check", "Prove that every GPU workload will schedule and run", setup_check},
       {"podsecurity", "Evaluate pods against a Pod Security level", setup_podsecurity},
       {"probe", "Check the health and bandwidth of this host's GPUs (NVML + CUDA driver)", setup_probe},

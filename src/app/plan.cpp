@@ -12,6 +12,8 @@
 #include <check/policy.hpp>
 #include <check/render.hpp>
 #include <core/fs.hpp>
+#include <gitops/manifests.hpp>
+#include <gitops/tree.hpp>
 #include <kube/manifest_loader.hpp>
 #include <nvidia/catalog.hpp>
 #include <talhelper/genconfig.hpp>
@@ -46,6 +48,62 @@ std::string gpu_summary(const nvidia::GpuNodeInfo& g) {
   return s;
 }
 
+// The committed `talgpu manifests` tree of the cluster folder, regenerated with the flags in its
+// header and compared; nullopt when the folder has no such tree (gitops/infrastructure/nvidia with
+// a generated kustomization.yaml).
+struct ManifestsState {
+  std::string out_rel;
+  gitops::ManifestOptions opts;
+  gitops::TreeStatus status;
+  std::string error;  // why it could not be regenerated
+};
+
+std::optional<ManifestsState> committed_manifests(const talhelper::TalConfig& cfg, const std::string& dir) {
+  ManifestsState st;
+  st.out_rel = "gitops/infrastructure/nvidia";
+  auto head = read_file(join_path(join_path(dir, st.out_rel), "kustomization.yaml"), 4096);
+  if (!head || !gitops::parse_header(*head, st.opts) || st.opts.out_rel != st.out_rel) {
+    return std::nullopt;
+  }
+  Diagnostics ignored;  // the check reports the same GPU analysis
+  auto tree = gitops::generate_manifests(cfg, st.opts, ignored);
+  if (!tree) {
+    st.error = tree.error().message;
+    return st;
+  }
+  auto status = gitops::compare_tree(join_path(dir, st.out_rel), tree->files);
+  if (!status) {
+    st.error = status.error().message;
+    return st;
+  }
+  st.status = std::move(*status);
+  return st;
+}
+
+void print_manifests_state(Context& ctx, const ManifestsState& st) {
+  out_line(ctx, "");
+  std::string title = fmt::format("GitOps manifests ({})", st.out_rel);
+  if (!st.error.empty()) {
+    out_line(ctx, styled(fmt::format("{}: cannot regenerate: {}", title, st.error), TextStyle::bold, ctx.color_out));
+    return;
+  }
+  std::vector<std::string> differ;
+  for (const auto& f : st.status.files) {
+    if (f.state != gitops::FileState::unchanged) {
+      differ.push_back(fmt::format("{} ({})", f.name, gitops::file_state_name(f.state)));
+    }
+  }
+  out_line(ctx, styled(differ.empty() ? fmt::format("{}: up to date, {} files", title, st.status.files.size())
+                                      : fmt::format("{}: stale, {} of {} files differ", title, differ.size(),
+                                                    st.status.files.size()),
+                       TextStyle::bold, ctx.color_out));
+  for (const auto& d : differ) {
+    out_line(ctx, "  " + d);
+  }
+  out_line(ctx, fmt::format("  {} {}", differ.empty() ? "written by" : "regenerate:",
+                            gitops::regenerate_command(st.opts)));
+}
+
 // What the plan learned, stage by stage, for the printers.
 struct PlanState {
   const talhelper::TalConfig& cfg;
@@ -57,6 +115,7 @@ struct PlanState {
   bool throwaway_secrets = false;
   std::map<std::string, const check::NodeInfo*> checked_nodes;         // by hostname, declared nodes
   std::map<std::string, const talhelper::NodeSummary*> summaries;      // by hostname
+  std::optional<ManifestsState> manifests;  // the committed talgpu manifests tree, when there is one
 
   const nvidia::GpuNodeInfo* gpu_of(const std::string& hostname) const {
     auto it = checked_nodes.find(hostname);
@@ -173,6 +232,16 @@ void plan_json_body(const PlanState& st, nlohmann::ordered_json& report) {
                        {"kept", generated.has_value() && st.kept},
                        {"throwawaySecrets", throwaway_secrets},
                        {"files", generated ? generated->written : std::vector<std::string>{}}};
+  if (st.manifests) {
+    nlohmann::ordered_json files = nlohmann::ordered_json::array();
+    for (const auto& f : st.manifests->status.files) {
+      files.push_back({{"name", f.name}, {"state", gitops::file_state_name(f.state)}});
+    }
+    report["manifests"] = {{"dir", st.manifests->out_rel},
+                           {"command", gitops::regenerate_command(st.manifests->opts)},
+                           {"stale", !st.manifests->error.empty() || st.manifests->status.stale()},
+                           {"files", files}};
+  }
   report["check"] = {{"workloads", checked.placements.size()},
                      {"nodes", checked.nodes.size()},
                      {"nodeShapes", checked.node_shapes}};
@@ -373,6 +442,14 @@ int run_plan(Context& ctx, const std::string& dir, const PlanOptions& o) {
   if (declaration_ok) {
     generate_configs(st);
   }
+  st.manifests = committed_manifests(cfg, dir);
+  if (st.manifests && (!st.manifests->error.empty() || st.manifests->status.stale())) {
+    st.diags.warning("manifests-stale",
+                     fmt::format("{} is not what talconfig.yaml generates{}", st.manifests->out_rel,
+                                 st.manifests->error.empty() ? "" : ": " + st.manifests->error),
+                     SourceLocation{join_path(join_path(dir, st.manifests->out_rel), "kustomization.yaml"), 0, 0},
+                     fmt::format("run '{}' in {}", gitops::regenerate_command(st.manifests->opts), dir));
+  }
   merge_check_findings(st);
   st.diags.append(policy_diags);
   if (size_t suppressed = check::apply_policy(st.diags, policy, &*manifests)) {
@@ -401,6 +478,9 @@ int run_plan(Context& ctx, const std::string& dir, const PlanOptions& o) {
     print_nodes_text(ctx, st);
     out_line(ctx, "");
     print_configs_text(ctx, st);
+    if (st.manifests) {
+      print_manifests_state(ctx, *st.manifests);
+    }
     out_line(ctx, "");
     print_check_text(ctx, st);
     print_diagnostics(ctx, st.diags);

@@ -84,6 +84,53 @@ Version newest_known_talos() {
   return driver_table().back().talos_last;
 }
 
+DevicePluginPin device_plugin_for(const Version& talos) {
+  // Talos's integration test of the NVIDIA extensions pins the device plugin per release branch:
+  //  - v1.8.0 .. v1.10.9: a static DaemonSet of nvcr.io/nvidia/k8s-device-plugin:v0.14.1 with
+  //    runtimeClassName nvidia (siderolabs/talos internal/integration/api/extensions_nvidia.go);
+  //  - v1.11.x: NvidiaDevicePluginChartVersion = "v0.17.2", v1.12.x: "v0.18.0", installed as the
+  //    nvidia-device-plugin chart from https://nvidia.github.io/k8s-device-plugin
+  //    (internal/integration/api/constants.go at each tag; research notes talos.md §5.1).
+  // From v1.13 the test installs the GPU Operator instead and pins no device plugin.
+  Version r = release_of(talos);
+  if (r < v(1, 11, 0)) {
+    return {"0.14.1", r >= v(1, 8, 0), "Talos v1.8-v1.10 integration tests (k8s-device-plugin v0.14.1)"};
+  }
+  if (r < v(1, 12, 0)) {
+    return {"0.17.2", true, "Talos v1.11 integration tests (NvidiaDevicePluginChartVersion v0.17.2)"};
+  }
+  bool known = r < v(1, 13, 0);
+  return {"0.18.0", known,
+          known ? "Talos v1.12 integration tests (NvidiaDevicePluginChartVersion v0.18.0)"
+                : "the newest pin known to talgpu (Talos v1.12; later Talos tests use the GPU Operator)"};
+}
+
+std::optional<std::string> cuda_base_image(std::string_view ceiling) {
+  // The newest patch of each CUDA minor that NVIDIA publishes as <ver>-base-ubuntu22.04
+  // (gitlab.com/nvidia/container-images/cuda doc/supported-tags.md; only the newest patch of a
+  // minor stays supported, doc/support-policy.md). There is no CUDA 12.7.
+  static const std::vector<std::pair<std::string, std::string>> k_images = {
+      {"12.0", "12.0.1"}, {"12.1", "12.1.1"}, {"12.2", "12.2.2"}, {"12.3", "12.3.2"}, {"12.4", "12.4.1"},
+      {"12.5", "12.5.1"}, {"12.6", "12.6.3"}, {"12.8", "12.8.2"}, {"12.9", "12.9.1"}, {"13.0", "13.0.3"},
+      {"13.1", "13.1.2"}, {"13.2", "13.2.1"},
+  };
+  auto c = CudaVersion::parse(ceiling);
+  if (!c) {
+    return std::nullopt;
+  }
+  const std::string* best = nullptr;
+  for (const auto& [minor, release] : k_images) {
+    auto m = CudaVersion::parse(minor);
+    if (m && *m <= *c) {
+      best = &release;
+    }
+  }
+  if (best == nullptr) {
+    return std::nullopt;
+  }
+  return "nvcr.io/nvidia/cuda:" + *best + "-base-ubuntu22.04";
+}
+
 std::optional<std::string> cuda_ceiling_for_driver(std::string_view driver) {
   auto d = Version::parse(driver);
   if (!d || !d->prerelease.empty()) {

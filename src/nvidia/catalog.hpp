@@ -48,6 +48,20 @@ std::optional<std::string> toolkit_for(const Version& talos);
 // The newest Talos release in the table (for messages).
 Version newest_known_talos();
 
+// The NVIDIA device plugin (chart nvidia-device-plugin of https://nvidia.github.io/k8s-device-plugin,
+// image nvcr.io/nvidia/k8s-device-plugin; chart and image share the version) that Talos's own
+// integration tests run against a release's NVIDIA extensions.
+struct DevicePluginPin {
+  std::string version;   // "0.17.2" (chart version; the image tag is "v" + version)
+  bool pinned = true;    // false: the release is newer than our data and the newest pin is used
+  std::string source;    // where the pin comes from, for messages
+};
+DevicePluginPin device_plugin_for(const Version& talos);
+
+// The official CUDA base image for a CUDA ceiling: the newest CUDA release whose minor is at most
+// `ceiling` ("12.2" -> "nvcr.io/nvidia/cuda:12.2.2-base-ubuntu22.04"); nullopt below CUDA 12.0.
+std::optional<std::string> cuda_base_image(std::string_view ceiling);
+
 // The highest CUDA version ("12.2") a driver version string supports (nvidia/cuda.hpp
 // cuda_ceiling, NVIDIA's Table 3). nullopt for unparsable or pre-CUDA-11 drivers.
 std::optional<std::string> cuda_ceiling_for_driver(std::string_view driver);

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include <core/diff.hpp>
 #include <core/fs.hpp>
 #include <core/strings.hpp>
 #include <imagefactory/image_factory.hpp>
@@ -555,90 +556,7 @@ Result<std::vector<YNode>> node_config(const TalConfig& cfg, const Node& node, c
 
 std::string unified_diff(const std::string& old_text, const std::string& new_text, const std::string& old_name,
                          const std::string& new_name) {
-  if (old_text == new_text) {
-    return {};
-  }
-  auto lines = [](const std::string& t) {
-    std::vector<std::string> out;
-    size_t start = 0;
-    while (start < t.size()) {
-      size_t nl = t.find('\n', start);
-      out.push_back(t.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
-      start = nl == std::string::npos ? t.size() : nl + 1;
-    }
-    return out;
-  };
-  auto a = lines(old_text);
-  auto b = lines(new_text);
-  size_t n = a.size();
-  size_t m = b.size();
-  // LCS table; configs are a few hundred lines.
-  std::vector<std::vector<uint32_t>> lcs(n + 1, std::vector<uint32_t>(m + 1, 0));
-  for (size_t i = n; i-- > 0;) {
-    for (size_t j = m; j-- > 0;) {
-      lcs[i][j] = a[i] == b[j] ? lcs[i + 1][j + 1] + 1 : std::max(lcs[i + 1][j], lcs[i][j + 1]);
-    }
-  }
-  struct Line {
-    char op;
-    size_t ai;
-    size_t bi;
-  };
-  std::vector<Line> script;
-  size_t i = 0;
-  size_t j = 0;
-  while (i < n || j < m) {
-    if (i < n && j < m && a[i] == b[j]) {
-      script.push_back({' ', i++, j++});
-    } else if (j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j])) {
-      script.push_back({'+', i, j++});
-    } else {
-      script.push_back({'-', i++, j});
-    }
-  }
-  std::string out = "--- " + old_name + "\n+++ " + new_name + "\n";
-  const size_t ctx = 3;
-  size_t k = 0;
-  while (k < script.size()) {
-    if (script[k].op == ' ') {
-      ++k;
-      continue;
-    }
-    size_t start = k >= ctx ? k - ctx : 0;
-    size_t end = k;
-    size_t last_change = k;
-    while (end < script.size()) {
-      if (script[end].op != ' ') {
-        last_change = end;
-      } else if (end - last_change > 2 * ctx) {
-        break;
-      }
-      ++end;
-    }
-    end = std::min(script.size(), last_change + ctx + 1);
-    size_t a_start = script[start].ai;
-    size_t b_start = script[start].bi;
-    size_t a_len = 0;
-    size_t b_len = 0;
-    std::string body;
-    for (size_t x = start; x < end; ++x) {
-      const auto& l = script[x];
-      if (l.op != '+') {
-        ++a_len;
-      }
-      if (l.op != '-') {
-        ++b_len;
-      }
-      body += l.op;
-      body += l.op == '+' ? b[l.bi] : a[l.ai];
-      body += '\n';
-    }
-    out += fmt::format("@@ -{},{} +{},{} @@\n", a_len ? a_start + 1 : a_start, a_len, b_len ? b_start + 1 : b_start,
-                       b_len);
-    out += body;
-    k = end;
-  }
-  return out;
+  return talgpu::unified_diff(old_text, new_text, old_name, new_name);
 }
 
 Result<std::string> talosconfig_yaml(const TalConfig& cfg, const SecretsBundle& secrets, const std::string& existing,
