@@ -68,12 +68,12 @@ for n in 1000 10000 50000; do
   printf '| %d | %s | %.3f | %.3f | %.0f | %.0f | %.1f |\n' "$n" "$mb" "$t" "$c" "$(echo "$n / $t" | bc -l)" \
     "$(echo "$n / $c" | bc -l)" "$(echo "$mb / $t" | bc -l)"
 done
-# The same 50,000-workload run with the fast YAML path switched off (libfyaml for every file),
+# The same 50,000-workload run with the fast YAML path switched off (libyaml for every file),
 # alternated with the normal run.
 pin_s="${pin[*]}"
 read -r tf tl < <(best_pair "$pin_s $bin check -o json $tmp/w50000/apps --nodes $tmp/w50000/nodes.json" \
-  "TALGPU_YAML=libfyaml $pin_s $bin check -o json $tmp/w50000/apps --nodes $tmp/w50000/nodes.json")
-printf '\nSame run, alternated: fast YAML path %.3f s, TALGPU_YAML=libfyaml %.3f s (%.1fx).\n' "$tf" "$tl" "$(echo "$tl / $tf" | bc -l)"
+  "TALGPU_YAML=libyaml $pin_s $bin check -o json $tmp/w50000/apps --nodes $tmp/w50000/nodes.json")
+printf '\nSame run, alternated: fast YAML path %.3f s, TALGPU_YAML=libyaml %.3f s (%.1fx).\n' "$tf" "$tl" "$(echo "$tl / $tf" | bc -l)"
 read -r t c < <(best_of "$bin" check -o json "$tmp/w50000/apps" --nodes "$tmp/w50000/nodes.json")
 printf '\n50,000 workloads without taskset (both cores): %.3f s wall, %.0f workloads/s\n\n' "$t" "$(echo "50000 / $t" | bc -l)"
 

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential g++ cmake ninja-build pkg-config ccache mold
-  libfyaml-dev nlohmann-json3-dev libcli11-dev libfmt-dev libexpected-dev
+  libyaml-dev nlohmann-json3-dev libcli11-dev libfmt-dev libexpected-dev
   libcurl4-openssl-dev libssl-dev googletest libgtest-dev libgmock-dev libmimalloc-dev
   age openssl python3
 )

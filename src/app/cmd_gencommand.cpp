@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <app/command.hpp>
+#include <app/preflight.hpp>
 #include <core/error.hpp>
 #include <core/strings.hpp>
 #include <talhelper/talconfig.hpp>
@@ -22,6 +23,7 @@ struct GencommandArgs {
   std::vector<std::string> extra_flags;
   std::string node;
   bool offline_mode = false;
+  bool force = false;
 };
 
 int run_gencommand(const Context& ctx, const GencommandArgs& a) {
@@ -54,6 +56,23 @@ int run_gencommand(const Context& ctx, const GencommandArgs& a) {
     }
     return k_exit_findings;
   }
+  if (*cmd == talhelper::TalosctlCommand::upgrade) {
+    // An upgrade to an installer without the node's NVIDIA extensions leaves the GPU without a
+    // driver after the reboot: refused unless --force (then a warning).
+    Diagnostics gpu;
+    check_gpu_nodes(*cfg, gpu, a.node, a.force ? Severity::warning : Severity::error);
+    Diagnostics shown;
+    for (const auto& d : gpu.items()) {
+      if (d.severity == Severity::error || d.rule == "nvidia-installer-image") {
+        shown.add(d);
+      }
+    }
+    shown.sort();
+    print_diagnostics(ctx, shown);
+    if (shown.has_errors()) {
+      return k_exit_findings;
+    }
+  }
   std::string out_dir = a.out_dir;
   while (out_dir.size() > 1 && out_dir.back() == '/') {
     out_dir.pop_back();
@@ -83,6 +102,8 @@ void setup_gencommand(CLI::App& app, Context& ctx, CommandRun& run) {
   app.add_option("-n,--node", a->node, "Only this node (IP or hostname)");
   app.add_flag("--offline-mode", a->offline_mode,
                "upgrade: accepted for talhelper compatibility; talgpu always computes schematic IDs offline");
+  app.add_flag("--force", a->force,
+               "upgrade: print the command even when the installer would drop the node's NVIDIA extensions");
   run = [&ctx, a]() -> int { return run_gencommand(ctx, *a); };
 }
 

@@ -8,6 +8,7 @@
 
 #include <app/command.hpp>
 #include <app/load_config.hpp>
+#include <app/preflight.hpp>
 #include <core/error.hpp>
 #include <core/fs.hpp>
 #include <talhelper/genconfig.hpp>
@@ -33,6 +34,9 @@ int run_genconfig(const Context& ctx, GenconfigArgs a) {
   lo.env_files_replace_defaults = true;
   Diagnostics diags;
   const talhelper::TalConfig cfg = load_talconfig_or_abort(ctx, lo, diags);
+  if (!diags.has_errors()) {
+    check_gpu_nodes(cfg, diags, a.opts.node);  // the node-level GPU rules, as validate and check run them
+  }
   if (diags.has_errors()) {
     print_diagnostics(ctx, diags);
     return k_exit_findings;
@@ -59,6 +63,7 @@ int run_genconfig(const Context& ctx, GenconfigArgs a) {
   }
   a.opts.gitignore = !a.no_gitignore;
   auto result = talhelper::generate_cluster(cfg, *secrets, a.opts, diags);
+  drop_repeats(diags);
   diags.sort();
   print_diagnostics(ctx, diags);
   if (!result) {

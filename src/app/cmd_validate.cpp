@@ -1,5 +1,6 @@
 // `talgpu validate [talconfig.yaml] [-e FILE]...`: loads a talconfig the way talhelper does (env
-// files, ${VAR} substitution, SOPS, group merge) and reports every problem at once.
+// files, ${VAR} substitution, SOPS, group merge), generates every node's config in memory as
+// genconfig does, runs the node-level GPU rules, and reports every problem at once.
 // Exit codes: 0 clean or warnings only, 1 errors, 2 unreadable or unparseable.
 
 #include <CLI/CLI.hpp>
@@ -7,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <app/command.hpp>
+#include <app/preflight.hpp>
 #include <core/error.hpp>
 #include <talhelper/talconfig.hpp>
 
@@ -47,6 +49,13 @@ int run_validate(const Context& ctx, const ValidateArgs& args) {
       print_diagnostics(ctx, diags);
     }
     return k_exit_usage;
+  }
+  if (!diags.has_errors()) {
+    // One verdict with genconfig: what generating the configs would reject, and the node-level
+    // GPU rules (app/preflight.hpp).
+    check_generation(*cfg, diags);
+    check_gpu_nodes(*cfg, diags);
+    drop_repeats(diags);
   }
   diags.sort();
   bool valid = !diags.has_errors();

@@ -220,6 +220,22 @@ const std::vector<RuleInfo> k_rules = {
      "The RuntimeClass admission plugin rejects the pod: pod rejected: RuntimeClass \"x\" not found.",
      "create the RuntimeClass (for NVIDIA: name nvidia, handler nvidia) or fix the name.",
      "apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata:\n  name: nvidia\nhandler: nvidia\n"},
+    {"secrets-envsubst", Severity::error,
+     "a ${VAR} in talsecret.yaml names a variable that is not set",
+     "talhelper substitutes talsecret.yaml with the talconfig's environment (talenv files, -e, the "
+     "process environment) after decrypting it (pkg/talos/input.go), so secrets templated from a "
+     "password manager work. A variable that is unset or empty leaves the secret unusable.",
+     "set the variable in talenv.yaml / talenv.sops.yaml or the environment, or write the value.",
+     ""},
+    {"talos-config-invalid", Severity::error,
+     "the generated machine config breaks one of Talos's own validation rules",
+     "Talos validates every machine config before it applies it (pkg/machinery/config/types/v1alpha1/"
+     "v1alpha1_validation.go) and refuses the whole config when a rule fails, so the node would not "
+     "take it. Example: from Talos 1.12, install.extraKernelArgs cannot be used together with "
+     "install.grubUseUKICmdline: true.",
+     "change the field named in the message (for kernel args with grubUseUKICmdline: put them in the "
+     "schematic's customization.extraKernelArgs, or set grubUseUKICmdline: false).",
+     ""},
     {"worker-taint-via-register", Severity::note,
      "a worker's declared taints are registered by the kubelet instead of set through machine.nodeTaints",
      "Talos applies machine.nodeTaints with the kubelet's own credentials and the NodeRestriction admission "

@@ -2,7 +2,7 @@
 // once and builds only the kube::Nodes, skipping (but still validating) everything read_node does
 // not look at. It gives up (nullopt) on anything the generic path would report or read
 // differently: invalid JSON, duplicate keys, escapes or bytes the YAML fast path leaves to
-// libfyaml, a Node read_node would reject. tests/unit/kube_nodes_json_test.cpp holds it to the
+// libyaml, a Node read_node would reject. tests/unit/kube_nodes_json_test.cpp holds it to the
 // generic reader's result, field by field and location by location.
 //
 // Most of a real node is skipped (managedFields, images, conditions), so the per-byte work is
@@ -488,8 +488,10 @@ class Reader {
       if (!key(k, decoded) || !add_key(k, first, depth)) {
         return false;
       }
+      // The key's ':' on a later line: the YAML reference (libyaml, as go-yaml) refuses it.
+      const int key_line = m_line;
       p = ws(m_p);
-      if (p == m_end || *p != ':') {
+      if (p == m_end || *p != ':' || m_line != key_line) {
         return false;
       }
       p = ws(p + 1);

@@ -459,4 +459,27 @@ GpuNodeInfo analyze_gpu_node(const talhelper::TalConfig& cfg, const talhelper::N
   return info;
 }
 
+std::optional<std::string> installer_drops_nvidia(const GpuNodeInfo& info) {
+  if (!info.gpu && info.kernel_modules.empty()) {
+    return std::nullopt;
+  }
+  const std::string& image = info.installer;
+  constexpr std::string_view k_plain = "ghcr.io/siderolabs/installer";
+  if (image.rfind(k_plain, 0) == 0 &&
+      (image.size() == k_plain.size() || image[k_plain.size()] == ':' || image[k_plain.size()] == '@')) {
+    return fmt::format("'{}' is the plain Talos installer, which carries no system extensions", image);
+  }
+  auto id = installer_url_schematic_id(image);
+  if (id && *id == imagefactory::k_empty_schematic_id) {
+    return fmt::format("'{}' is the factory installer of the empty schematic, which carries no system extensions",
+                       image);
+  }
+  if (!info.gpu && info.evidence == GpuEvidence::none && id && *id == info.schematic_id) {
+    return fmt::format("'{}' is built from the node's schematic, which lists no NVIDIA extension, while the node "
+                       "loads {}",
+                       image, join(info.kernel_modules, ", "));
+  }
+  return std::nullopt;
+}
+
 }  // namespace talgpu::nvidia

@@ -72,6 +72,14 @@ std::optional<std::string> installer_url_schematic_id(std::string_view url);
 // companions (fabric manager, CPU microcode, ...), each in listed and alphabetical order.
 std::vector<imagefactory::Schematic> nvidia_candidate_schematics(const Version& talos);
 
+// Why the node's installer (GpuNodeInfo::installer, what `talosctl upgrade` and a fresh install
+// use) would leave it without the NVIDIA extensions it needs, or nullopt when it carries them or
+// that cannot be known. A node needs them when it is a GPU node or loads NVIDIA kernel modules;
+// the installer lacks them when it is the plain ghcr.io/siderolabs/installer (no extensions), the
+// factory installer of the empty schematic, or the installer of a declared schematic that lists
+// no NVIDIA extension. An opaque factory ID is not judged (gpu-unverified says so).
+std::optional<std::string> installer_drops_nvidia(const GpuNodeInfo& info);
+
 // NVIDIA kernel modules the node's config loads (kernelModules and machine.kernel.modules in
 // its patches, strategic-merge or JSON6902), in order of appearance, without duplicates.
 std::vector<std::pair<std::string, SourceLocation>> nvidia_modules_in_config(const talhelper::Node& node);

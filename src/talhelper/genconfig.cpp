@@ -20,6 +20,7 @@
 #include <talos/networkconfig.hpp>
 #include <talos/patch.hpp>
 #include <talos/pki.hpp>
+#include <talos/validate.hpp>
 #include <imagefactory/schematic.hpp>
 #include <talhelper/sops.hpp>
 #include <yaml/document.hpp>
@@ -533,6 +534,8 @@ Result<std::vector<YNode>> node_config(const TalConfig& cfg, const Node& node, c
   TRY(extra_documents(b));
   TRY_ASSIGN(std::vector<std::string> applied, user_patches(b));
   canonicalize(b.docs);
+  // What Talos itself would refuse in the result (talos/validate.hpp).
+  talos::validate_machine_config(b.docs, node.hostname, node.location, diags);
   if (summary != nullptr) {
     TRY(fill_summary(b, std::move(applied), *summary));
   }
@@ -626,6 +629,18 @@ Result<SecretsBundle> load_cluster_secrets(const TalConfig& cfg, const std::stri
   TRY_ASSIGN(auto text, read_file(*path));
   if (is_sops_encrypted(text)) {
     TRY_ASSIGN(text, sops_decrypt_yaml(text, *path));
+  }
+  // talhelper substitutes the decrypted secrets with the talconfig's variables before decoding
+  // them, whatever --no-substitute says (budimanjojo/talhelper pkg/talos/input.go,
+  // NewClusterInput: decrypt.DecryptYamlWithSops, then substitute.SubstituteEnvFromByte, comments
+  // stripped first): secrets templated from a password manager (`${TALOS_TOKEN}`) work.
+  Diagnostics subst_diags;
+  text = envsubst(strip_yaml_comments(text), cfg.env, *path, subst_diags);
+  bool subst_failed = subst_diags.has_errors();
+  diags.append(subst_diags);
+  if (subst_failed) {
+    return fail("the secrets bundle uses variables that cannot be substituted", SourceLocation{*path, 0, 0},
+                "secrets-envsubst");
   }
   TRY_ASSIGN(auto bundle, parse_secrets(text, *path, diags));
   return bundle;

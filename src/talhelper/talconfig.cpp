@@ -427,6 +427,7 @@ Result<TalConfig> load_talconfig(const LoadOptions& opts, Diagnostics& diags) {
   cfg.path = opts.path;
   cfg.dir = l.dir;
   cfg.raw = root;
+  cfg.env = l.env;
   if (root.is_null()) {
     diags.error("talconfig-empty", "the file is empty", SourceLocation{opts.path, 1, 1});
     return cfg;

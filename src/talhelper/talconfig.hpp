@@ -16,6 +16,7 @@
 #include <core/error.hpp>
 #include <core/version.hpp>
 #include <imagefactory/settings.hpp>
+#include <talhelper/envsubst.hpp>
 #include <yaml/node.hpp>
 
 namespace talgpu::talhelper {
@@ -121,6 +122,9 @@ struct TalConfig {
   std::vector<Node> nodes;  // merged with their group
 
   yaml::Node raw;  // the whole document after substitution
+  // The variables the talconfig was substituted with (env files over the process environment);
+  // talhelper substitutes talsecret.yaml with the same ones.
+  EnvVars env;
 
   std::optional<Version> talos() const { return Version::parse(talos_version); }
   const Node* find_node(std::string_view hostname_or_ip) const;

@@ -9,8 +9,12 @@
 #include <talos/machineconfig.hpp>
 
 #include <algorithm>
+#include <cstdint>
+#include <optional>
 #include <cwctype>
 #include <unordered_map>
+
+#include <fmt/format.h>
 
 #include <core/strings.hpp>
 #include <talos/pki.hpp>
@@ -19,6 +23,7 @@
 namespace talgpu::talos {
 
 using yaml::Node;
+using yaml::Mark;
 
 const char* machine_type_name(MachineType t) {
   return t == MachineType::controlplane ? "controlplane" : "worker";
@@ -517,9 +522,117 @@ void order_struct(Node& n, const SchemaDef& def) {
 
 }  // namespace
 
+namespace {
+
+// A scalar as Go decodes it into a `string` field and go-yaml encodes it back: the text, quoted
+// when it would read as something else (`true` -> "true", `250` -> "250"); null becomes "".
+void to_go_string(Node& n) {
+  if (!n.is_scalar() || n.is_string()) {
+    return;
+  }
+  Mark m = n.mark();
+  n = Node::string(n.is_null() ? std::string() : n.value());
+  n.set_mark(m);
+}
+
+// map[string]string fields and meta.Args (a string, or a list of strings: ArgValue).
+void string_values(Node* map, bool args) {
+  if (map == nullptr || !map->is_mapping()) {
+    return;
+  }
+  for (auto& e : map->entries()) {
+    if (args && e.value.is_sequence()) {
+      for (auto& item : e.value.items()) {
+        to_go_string(item);
+      }
+    } else {
+      to_go_string(e.value);
+    }
+  }
+}
+
+// go-yaml v3 decoding a plain integer (resolve.go: strconv.ParseInt base 0, plus `0o`).
+std::optional<uint64_t> go_uint(std::string_view t) {
+  int base = 10;
+  std::string digits(t);
+  if (digits.rfind("0o", 0) == 0 || digits.rfind("0O", 0) == 0) {
+    base = 8;
+    digits.erase(0, 2);
+  } else if (digits.rfind("0x", 0) == 0 || digits.rfind("0X", 0) == 0) {
+    base = 16;
+    digits.erase(0, 2);
+  } else if (digits.rfind("0b", 0) == 0 || digits.rfind("0B", 0) == 0) {
+    base = 2;
+    digits.erase(0, 2);
+  } else if (digits.size() > 1 && digits[0] == '0') {
+    base = 8;
+  }
+  digits.erase(std::remove(digits.begin(), digits.end(), '_'), digits.end());
+  if (digits.empty()) {
+    return std::nullopt;
+  }
+  uint64_t v = 0;
+  for (char c : digits) {
+    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 99;
+    if (d >= base || v > (UINT64_MAX - static_cast<uint64_t>(d)) / static_cast<uint64_t>(base)) {
+      return std::nullopt;
+    }
+    v = v * static_cast<uint64_t>(base) + static_cast<uint64_t>(d);
+  }
+  return v;
+}
+
+// FileMode marshals as an octal `0o...` integer (v1alpha1_types.go, FileMode.MarshalYAML).
+void file_mode(Node* n) {
+  if (n == nullptr || !n->is_scalar() || n->scalar_type() != yaml::ScalarType::integer) {
+    return;
+  }
+  auto v = go_uint(n->value());
+  if (!v) {
+    return;
+  }
+  Mark m = n->mark();
+  *n = Node::plain(fmt::format("0o{:o}", *v));
+  n->set_mark(m);
+}
+
+// The v1alpha1 fields whose Go type fixes how a patched value is written back: talhelper decodes
+// the patched config into Talos's types and re-encodes it (siderolabs/talos
+// pkg/machinery/config/types/v1alpha1/v1alpha1_types.go: map[string]string, meta.Args, FileMode).
+void retype_v1alpha1(Node& doc) {
+  if (Node* machine = doc.find("machine"); machine != nullptr && machine->is_mapping()) {
+    for (const char* k : {"sysctls", "sysfs", "nodeLabels", "nodeAnnotations", "nodeTaints", "env"}) {
+      string_values(machine->find(k), false);
+    }
+    if (Node* kubelet = machine->find("kubelet"); kubelet != nullptr && kubelet->is_mapping()) {
+      string_values(kubelet->find("extraArgs"), true);
+    }
+    if (Node* files = machine->find("files"); files != nullptr && files->is_sequence()) {
+      for (auto& f : files->items()) {
+        if (f.is_mapping()) {
+          file_mode(f.find("permissions"));
+        }
+      }
+    }
+  }
+  if (Node* cluster = doc.find("cluster"); cluster != nullptr && cluster->is_mapping()) {
+    for (const char* k : {"apiServer", "controllerManager", "scheduler", "proxy", "etcd"}) {
+      if (Node* c = cluster->find(k); c != nullptr && c->is_mapping()) {
+        string_values(c->find("extraArgs"), true);
+      }
+    }
+    string_values(cluster->find("extraManifestHeaders"), false);
+  }
+}
+
+}  // namespace
+
 void canonicalize(Node& doc) {
   if (!doc.is_mapping()) {
     return;
+  }
+  if (doc.find("kind") == nullptr && doc.contains("version")) {
+    retype_v1alpha1(doc);
   }
   const SchemaDef* def = nullptr;
   if (const Node* kind = doc.find("kind"); kind != nullptr && kind->is_scalar()) {

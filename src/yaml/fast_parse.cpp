@@ -1,5 +1,5 @@
 // The block-YAML fast path (see fast_parse.hpp). It is a recognizer for a strict subset: every
-// rule below either produces what libfyaml would (YAML 1.2 spec, chapters 6-8: indentation,
+// rule below either produces what libyaml would (YAML 1.2 spec, chapters 6-8: indentation,
 // comments, block collections, plain and quoted scalars) or gives up. Giving up is always safe,
 // so the code never guesses.
 
@@ -13,7 +13,7 @@
 
 namespace talgpu::yaml::detail {
 
-// Bytes that send the whole text to libfyaml: tabs and CR (libfyaml counts columns and line
+// Bytes that send the whole text to libyaml: tabs and CR (libyaml counts columns and line
 // breaks its own way), C0 controls and DEL, and the non-ASCII characters YAML treats specially
 // or excludes from printable text: U+0085 (NEL, a line break), U+0080-U+009F, U+2028/U+2029
 // (line/paragraph separators), U+FEFF (BOM) and U+FFFE/U+FFFF. The text is valid UTF-8 already.
@@ -160,13 +160,13 @@ bool decode_double_quoted(std::string_view body, std::string& out, bool json_onl
         }
         i += digits;
         if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
-          return false;  // surrogates: libfyaml decides
+          return false;  // surrogates: libyaml decides
         }
         append_utf8(out, cp);
         break;
       }
       default:
-        return false;  // \N, \_, \L, \P and invalid escapes: libfyaml decides
+        return false;  // \N, \_, \L, \P and invalid escapes: libyaml decides
     }
   }
   return true;
@@ -389,7 +389,7 @@ class FastParser {
   bool is_sequence_entry(size_t p) const { return m_t[p] == '-' && is_space_or_end(m_t, p + 1); }
 
   // Characters that cannot start a plain scalar (YAML 1.2 c-indicator), plus the ones that could
-  // but that we leave to libfyaml (`?`, `:`, `-` followed by a space).
+  // but that we leave to libyaml (`?`, `:`, `-` followed by a space).
   bool plain_start_ok(size_t p) const {
     switch (m_t[p]) {
       case ',': case '[': case ']': case '{': case '}': case '#': case '&': case '*': case '!':
@@ -693,7 +693,7 @@ class FastParser {
         return false;
       }
       if (all.size() >= 128) {
-        return false;  // big mappings: libfyaml's path checks duplicates with an index
+        return false;  // big mappings: the reference path checks duplicates with an index
       }
       MapEntry& e = all.emplace_back();
       const size_t key_start = m_pos;
@@ -705,8 +705,11 @@ class FastParser {
           return false;
         }
       }
+      // libyaml (and go-yaml) read a key as a simple key, which must reach its ':' on its own
+      // line; a key with its ':' on a later line is left to the reference (which refuses it).
+      const size_t key_line = m_line;
       json_space();
-      if (m_pos >= m_t.size() || m_t[m_pos] != ':') {
+      if (m_line != key_line || m_pos >= m_t.size() || m_t[m_pos] != ':') {
         return false;
       }
       ++m_pos;
@@ -791,9 +794,9 @@ class FastParser {
             return false;
           }
         } else if (indentless) {
-          return false;  // libfyaml rejects empty entries of indentless sequences
+          return false;  // libyaml rejects empty entries of indentless sequences
         } else {
-          item.set_mark(out.mark());  // an empty entry: libfyaml gives it no position
+          item.set_mark(out.mark());  // an empty entry: libyaml gives it no position
         }
       } else if (is_sequence_entry(p)) {
         return false;  // "- - x"
@@ -832,7 +835,7 @@ class FastParser {
         return false;
       }
       if (all.size() >= 128) {
-        return false;  // big mappings: libfyaml's path checks duplicates with an index
+        return false;  // big mappings: the reference path checks duplicates with an index
       }
       MapEntry& e = all.emplace_back();
       if (!read_key(e.key, colon)) {
@@ -840,7 +843,7 @@ class FastParser {
       }
       for (size_t i = 0; i + 1 < all.size(); ++i) {
         if (all[i].key.value() == e.key.value()) {
-          return false;  // duplicate key: libfyaml's path reports it
+          return false;  // duplicate key: libyaml's path reports it
         }
       }
       size_t p = m_pos;
@@ -862,7 +865,7 @@ class FastParser {
           }
         } else {
           e.value.set_value(std::string());
-          e.value.set_mark(e.key.mark());  // an empty value: libfyaml gives it no position
+          e.value.set_mark(e.key.mark());  // an empty value: libyaml gives it no position
         }
       } else if (is_sequence_entry(p)) {
         return false;  // "key: - x"

@@ -1,8 +1,8 @@
 #pragma once
 // Internal to src/yaml (and kube/nodes_json.cpp, whose reader mirrors it): a fast path for the block-style YAML that Kubernetes manifests are made of.
 //
-// yaml::parse() tries this first and falls back to libfyaml, the reference, whenever the text
-// leaves the subset below or is not valid YAML, so callers see exactly libfyaml's trees and
+// yaml::parse() tries this first and falls back to libyaml, the reference, whenever the text
+// leaves the subset below or is not valid YAML, so callers see exactly libyaml's trees and
 // errors. tests/unit/yaml_fast_parse_test.cpp holds the two to the same output (values, styles,
 // tags, marks, document boundaries) over every YAML fixture we have and thousands of mutations.
 //
@@ -24,13 +24,13 @@
 
 namespace talgpu::yaml::detail {
 
-// True when the text holds bytes the fast path leaves to libfyaml (tabs, CR, control characters,
+// True when the text holds bytes the fast path leaves to libyaml (tabs, CR, control characters,
 // NEL, U+2028/9, BOM, U+FFFE/F). kube/nodes_json.cpp's streaming reader uses the same test.
 bool has_unsupported_bytes(std::string_view text);
 
 // Lexing shared with kube/nodes_json_fast.cpp, so both read scalars exactly alike.
 // Decodes the text between the quotes of a double-quoted scalar. False for what it leaves to
-// libfyaml (surrogates, \N \_ \L \P, invalid escapes); `json_only` also refuses YAML's own
+// libyaml (surrogates, \N \_ \L \P, invalid escapes); `json_only` also refuses YAML's own
 // escapes (\x, \U, \0, ...), keeping to RFC 8259's.
 bool decode_double_quoted(std::string_view body, std::string& out, bool json_only);
 // True when a JSON scalar may end at p inside a flow collection: end of text, `,`, `]`, `}`, space
@@ -44,7 +44,7 @@ std::string_view json_literal_at(std::string_view text, size_t p);
 // `file` is the SourceRegistry id used in the marks of the nodes.
 std::optional<std::vector<Document>> parse_fast(std::string_view text, int32_t file, const ParseOptions& opts);
 
-// libfyaml alone (what parse() falls back to), for tests that compare the two.
+// libyaml alone (what parse() falls back to), for tests that compare the two.
 Result<std::vector<Document>> parse_reference(std::string_view text, std::string name, const ParseOptions& opts);
 
 }  // namespace talgpu::yaml::detail

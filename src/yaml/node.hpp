@@ -1,5 +1,5 @@
 #pragma once
-// Our YAML document model. libfyaml parses; everything downstream works on this small owned tree,
+// Our YAML document model. libyaml parses; everything downstream works on this small owned tree,
 // which keeps the source position of every node (for diagnostics) and the scalar style (so a
 // quoted "true" stays a string). Mappings keep insertion order; keys are strings.
 

@@ -1,11 +1,12 @@
-// Building our Node tree from libfyaml's event stream.
+// Building our Node tree from libyaml's event stream (the reference parser; fast_parse.cpp is the
+// fast path for the block-style subset and falls back here).
 //
-// We use the event API rather than libfyaml's document tree because events carry the token of
-// every scalar, collection start and alias, which gives us a line and column for every node
-// (libfyaml 0.7 has no public "start mark of a node" call). Building the tree ourselves also lets
-// us report duplicate keys and non-scalar keys at the key's own position, expand aliases with a
-// size limit (no "billion laughs"), and keep the scalar style so a quoted "true" stays a string.
-// libfyaml's own messages are collected (FYPCF_COLLECT_DIAG) and become located Errors.
+// Events carry a start mark for every scalar, collection and alias (a quoted scalar's at its
+// quote, a block scalar's at its `|` / `>`, an alias's at its `*`, a node with an anchor or tag at
+// that), which gives every node a line and column. Building the tree ourselves also lets us
+// report duplicate keys and non-scalar keys at the key's own position, expand aliases with a size
+// limit (no "billion laughs"), and keep the scalar style so a quoted "true" stays a string.
+// libyaml's error (problem, context and their marks) becomes a located Error.
 
 #include <yaml/document.hpp>
 
@@ -19,7 +20,7 @@
 #include <unordered_set>
 
 #include <fmt/format.h>
-#include <libfyaml.h>
+#include <yaml.h>
 
 #include <core/fs.hpp>
 #include <yaml/fast_parse.hpp>
@@ -30,30 +31,26 @@ namespace {
 
 constexpr size_t k_max_alias_nodes = 1'000'000;
 
+// Owns a libyaml parser and the event last taken from it.
 struct ParserHandle {
-  fy_parser* parser = nullptr;
-  fy_diag* diag = nullptr;
+  yaml_parser_t parser{};
+  bool ready = false;
   ~ParserHandle() {
-    if (parser != nullptr) {
-      fy_parser_destroy(parser);
-    }
-    if (diag != nullptr) {
-      fy_diag_destroy(diag);
+    if (ready) {
+      yaml_parser_delete(&parser);
     }
   }
 };
 
 struct EventHandle {
-  fy_parser* parser;
-  fy_event* event;
+  yaml_event_t event{};
+  bool live = false;
   ~EventHandle() {
-    if (event != nullptr) {
-      fy_parser_event_free(parser, event);
+    if (live) {
+      yaml_event_delete(&event);
     }
   }
 };
-
-void discard_output(fy_diag*, void*, const char*, size_t) {}
 
 size_t count_nodes(const Node& n) {
   size_t total = 1;
@@ -76,89 +73,35 @@ struct Anchored {
 
 class Builder {
  public:
-  Builder(int32_t file, std::string name, std::string_view text, const ParseOptions& opts)
-      : m_file(file), m_name(std::move(name)), m_text(text), m_opts(opts) {}
+  Builder(int32_t file, std::string name, const ParseOptions& opts)
+      : m_file(file), m_name(std::move(name)), m_opts(opts) {}
 
-  Mark mark_of(fy_token* t) const {
+  // libyaml's marks are 0-based and count characters, not bytes.
+  Mark mark_of(const yaml_mark_t& ym) const {
     Mark m;
     m.file = m_file;
-    if (t != nullptr) {
-      const fy_mark* fm = fy_token_start_mark(t);
-      if (fm != nullptr) {
-        m.line = fm->line + 1;
-        m.column = fm->column + 1;
-      }
-    }
+    m.line = static_cast<int32_t>(ym.line) + 1;
+    m.column = static_cast<int32_t>(ym.column) + 1;
     return m;
   }
 
   SourceLocation loc(const Mark& m) const { return SourceLocation{m_name, m.line, m.column}; }
 
-  // libfyaml marks an alias after its '*'; point at the '*'.
-  Mark alias_mark(fy_token* t) const {
-    Mark m = mark_of(t);
-    if (m.column > 1) {
-      m.column -= 1;
-    }
-    return m;
+  static std::string text_of(const yaml_char_t* s) {
+    return s == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(s));
   }
 
-  // The `|` or `>` of a block scalar whose content starts at token `t`: the last one on the
-  // nearest line above that is not blank (a comment after the header is skipped). Only the lines
-  // between header and content are scanned, so this stays cheap on huge files.
-  Mark block_indicator_mark(fy_token* t, Mark content) const {
-    const fy_mark* fm = fy_token_start_mark(t);
-    if (fm == nullptr || fm->input_pos > m_text.size()) {
-      return content;
-    }
-    size_t p = fm->input_pos;
-    while (p > 0 && m_text[p - 1] != '\n') {
-      --p;
-    }
-    int line = content.line;
-    while (p > 0) {
-      size_t end = p - 1;  // the newline ending the line above
-      size_t start = end;
-      while (start > 0 && m_text[start - 1] != '\n') {
-        --start;
-      }
-      --line;
-      std::string_view l = m_text.substr(start, end - start);
-      if (l.find_first_not_of(" \t\r") == std::string_view::npos) {
-        p = start;
-        continue;
-      }
-      std::string_view code = l.substr(0, l.find(" #"));
-      size_t at = code.find_last_of("|>");
-      if (at == std::string_view::npos || line < 1) {
-        return content;
-      }
-      Mark m = content;
-      m.line = line;
-      m.column = 1;
-      for (size_t i = 0; i < at; ++i) {
-        if ((static_cast<unsigned char>(code[i]) & 0xC0) != 0x80) {
-          ++m.column;
-        }
-      }
-      return m;
-    }
-    return content;
-  }
-
-  static std::string text_of(fy_token* t) {
-    size_t len = 0;
-    const char* s = fy_token_get_text(t, &len);
-    return s == nullptr ? std::string() : std::string(s, len);
-  }
-
-  static std::string tag_of(fy_token* t) {
+  // libyaml resolves tag handles; write the secondary handle back the way it is written in YAML
+  // ("!!str"), as our Nodes and the emitter expect.
+  static std::string tag_of(const yaml_char_t* t) {
     if (t == nullptr) {
       return {};
     }
-    const char* h = fy_tag_token_handle0(t);
-    const char* s = fy_tag_token_suffix0(t);
-    std::string tag = std::string(h == nullptr ? "" : h) + std::string(s == nullptr ? "" : s);
+    std::string tag = text_of(t);
+    constexpr std::string_view k_core = "tag:yaml.org,2002:";
+    if (tag.starts_with(k_core)) {
+      return "!!" + tag.substr(k_core.size());
+    }
     if (tag == "!") {  // the non-specific tag: a plain string
       return "!!str";
     }
@@ -166,92 +109,24 @@ class Builder {
   }
 
   // Returns an error message when the event stream is not what we accept.
-  Result<void> on_event(fy_event* ev) {
-    switch (ev->type) {
-      case FYET_NONE:
-      case FYET_STREAM_START:
-      case FYET_STREAM_END:
+  Result<void> on_event(const yaml_event_t& ev) {
+    switch (ev.type) {
+      case YAML_NO_EVENT:
+      case YAML_STREAM_START_EVENT:
+      case YAML_STREAM_END_EVENT:
+      case YAML_DOCUMENT_END_EVENT:
         return {};
-      case FYET_DOCUMENT_START:
+      case YAML_DOCUMENT_START_EVENT:
         m_docs.emplace_back();
         m_anchors.clear();
         return {};
-      case FYET_DOCUMENT_END:
-        return {};
-      case FYET_SCALAR: {
-        Node n;
-        fy_token* vt = ev->scalar.value;
-        n.set_value(text_of(vt));
-        switch (fy_token_scalar_style(vt)) {
-          case FYSS_SINGLE_QUOTED:
-            n.set_style(Style::single_quoted);
-            break;
-          case FYSS_DOUBLE_QUOTED:
-            n.set_style(Style::double_quoted);
-            break;
-          case FYSS_LITERAL:
-            n.set_style(Style::literal);
-            break;
-          case FYSS_FOLDED:
-            n.set_style(Style::folded);
-            break;
-          default:
-            n.set_style(Style::plain);
-            break;
-        }
-        n.set_tag(tag_of(ev->scalar.tag));
-        // Point where the user sees the scalar start. libfyaml marks quoted scalars after the
-        // opening quote and block scalars at their first content line; we want the quote and
-        // the `|` / `>` indicator.
-        Mark m = mark_of(vt);
-        if (m.line > 0 && (n.style() == Style::single_quoted || n.style() == Style::double_quoted) &&
-            m.column > 1) {
-          m.column -= 1;
-        } else if (m.line > 1 && (n.style() == Style::literal || n.style() == Style::folded)) {
-          m = block_indicator_mark(vt, m);
-        }
-        // An empty plain scalar has no token position; use the anchor or tag, else its key, else
-        // the parent collection.
-        if (m.line == 0) {
-          m = mark_of(ev->scalar.tag != nullptr ? ev->scalar.tag : ev->scalar.anchor);
-        }
-        if (m.line == 0 && !m_stack.empty()) {
-          const Frame& top = m_stack.back();
-          m = top.have_key ? top.pending_key.mark() : top.node.mark();
-        }
-        n.set_mark(m);
-        if (ev->scalar.anchor != nullptr) {
-          m_anchors[text_of(ev->scalar.anchor)] = Anchored{n, 0};
-        }
-        return add_built(std::move(n), 0);
-      }
-      case FYET_SEQUENCE_START:
-      case FYET_MAPPING_START: {
-        bool seq = ev->type == FYET_SEQUENCE_START;
-        if (m_stack.size() >= m_opts.max_depth) {
-          return fail(fmt::format("nesting deeper than {} levels", m_opts.max_depth),
-                      loc(mark_of(seq ? ev->sequence_start.sequence_start : ev->mapping_start.mapping_start)),
-                      "yaml-syntax");
-        }
-        Frame f;
-        f.node = seq ? Node::sequence() : Node::mapping();
-        fy_token* start = seq ? ev->sequence_start.sequence_start : ev->mapping_start.mapping_start;
-        fy_token* tag = seq ? ev->sequence_start.tag : ev->mapping_start.tag;
-        fy_token* anchor = seq ? ev->sequence_start.anchor : ev->mapping_start.anchor;
-        f.node.set_style(Style::any);
-        f.node.set_tag(tag_of(tag));
-        f.anchor = anchor == nullptr ? std::string() : text_of(anchor);
-        Mark m = mark_of(start);
-        if (m.line == 0) {
-          m = mark_of(tag != nullptr ? tag : anchor);
-        }
-        f.node.set_mark(m);
-        f.needs_mark = m.line == 0;
-        m_stack.push_back(std::move(f));
-        return {};
-      }
-      case FYET_SEQUENCE_END:
-      case FYET_MAPPING_END: {
+      case YAML_SCALAR_EVENT:
+        return on_scalar(ev);
+      case YAML_SEQUENCE_START_EVENT:
+      case YAML_MAPPING_START_EVENT:
+        return on_collection_start(ev);
+      case YAML_SEQUENCE_END_EVENT:
+      case YAML_MAPPING_END_EVENT: {
         Frame f = std::move(m_stack.back());
         m_stack.pop_back();
         size_t height = f.child_height + 1;
@@ -260,24 +135,8 @@ class Builder {
         }
         return add_built(std::move(f.node), height);
       }
-      case FYET_ALIAS: {
-        std::string name = text_of(ev->alias.anchor);
-        auto it = m_anchors.find(name);
-        if (it == m_anchors.end()) {
-          return fail(fmt::format("undefined alias '*{}'", name), loc(alias_mark(ev->alias.anchor)), "yaml-syntax");
-        }
-        if (m_stack.size() + it->second.height > m_opts.max_depth) {
-          return fail(fmt::format("alias '*{}' nests deeper than {} levels", name, m_opts.max_depth),
-                      loc(alias_mark(ev->alias.anchor)), "yaml-syntax");
-        }
-        m_alias_nodes += count_nodes(it->second.node);
-        if (m_alias_nodes > k_max_alias_nodes) {
-          return fail("aliases expand to more than a million nodes", loc(alias_mark(ev->alias.anchor)), "yaml-syntax");
-        }
-        Node copy = it->second.node;
-        copy.set_mark(alias_mark(ev->alias.anchor));
-        return add_built(std::move(copy), it->second.height);
-      }
+      case YAML_ALIAS_EVENT:
+        return on_alias(ev);
     }
     return {};
   }
@@ -285,10 +144,89 @@ class Builder {
   std::vector<Document> take() { return std::move(m_docs); }
 
  private:
+  Result<void> on_scalar(const yaml_event_t& ev) {
+    Node n;
+    const auto& sc = ev.data.scalar;
+    n.set_value(std::string(reinterpret_cast<const char*>(sc.value), sc.length));
+    switch (sc.style) {
+      case YAML_SINGLE_QUOTED_SCALAR_STYLE:
+        n.set_style(Style::single_quoted);
+        break;
+      case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
+        n.set_style(Style::double_quoted);
+        break;
+      case YAML_LITERAL_SCALAR_STYLE:
+        n.set_style(Style::literal);
+        break;
+      case YAML_FOLDED_SCALAR_STYLE:
+        n.set_style(Style::folded);
+        break;
+      default:
+        n.set_style(Style::plain);
+        break;
+    }
+    n.set_tag(tag_of(sc.tag));
+    // libyaml marks a scalar where the user sees it start: its anchor or tag when it has one, else
+    // the opening quote or the `|` / `>` indicator. An empty plain scalar without anchor or tag
+    // has no text of its own; libyaml marks the token after it, we mark its key, else the parent
+    // collection. An empty document's root has no position at all.
+    Mark m = mark_of(ev.start_mark);
+    if (sc.length == 0 && n.style() == Style::plain && sc.anchor == nullptr && sc.tag == nullptr) {
+      if (m_stack.empty()) {
+        m = Mark{m_file, 0, 0};
+      } else {
+        const Frame& top = m_stack.back();
+        m = top.have_key ? top.pending_key.mark() : top.node.mark();
+      }
+    }
+    n.set_mark(m);
+    if (sc.anchor != nullptr) {
+      m_anchors[text_of(sc.anchor)] = Anchored{n, 0};
+    }
+    return add_built(std::move(n), 0);
+  }
+
+  Result<void> on_collection_start(const yaml_event_t& ev) {
+    bool seq = ev.type == YAML_SEQUENCE_START_EVENT;
+    Mark m = mark_of(ev.start_mark);
+    if (m_stack.size() >= m_opts.max_depth) {
+      return fail(fmt::format("nesting deeper than {} levels", m_opts.max_depth), loc(m), "yaml-syntax");
+    }
+    Frame f;
+    f.node = seq ? Node::sequence() : Node::mapping();
+    const yaml_char_t* tag = seq ? ev.data.sequence_start.tag : ev.data.mapping_start.tag;
+    const yaml_char_t* anchor = seq ? ev.data.sequence_start.anchor : ev.data.mapping_start.anchor;
+    f.node.set_style(Style::any);
+    f.node.set_tag(tag_of(tag));
+    f.anchor = text_of(anchor);
+    f.node.set_mark(m);
+    m_stack.push_back(std::move(f));
+    return {};
+  }
+
+  Result<void> on_alias(const yaml_event_t& ev) {
+    std::string name = text_of(ev.data.alias.anchor);
+    Mark at = mark_of(ev.start_mark);
+    auto it = m_anchors.find(name);
+    if (it == m_anchors.end()) {
+      return fail(fmt::format("undefined alias '*{}'", name), loc(at), "yaml-syntax");
+    }
+    if (m_stack.size() + it->second.height > m_opts.max_depth) {
+      return fail(fmt::format("alias '*{}' nests deeper than {} levels", name, m_opts.max_depth), loc(at),
+                  "yaml-syntax");
+    }
+    m_alias_nodes += count_nodes(it->second.node);
+    if (m_alias_nodes > k_max_alias_nodes) {
+      return fail("aliases expand to more than a million nodes", loc(at), "yaml-syntax");
+    }
+    Node copy = it->second.node;
+    copy.set_mark(at);
+    return add_built(std::move(copy), it->second.height);
+  }
+
   struct Frame {
     Node node;
     std::string anchor;
-    bool needs_mark = false;
     bool have_key = false;
     Node pending_key;
     size_t child_height = 0;  // the tallest child so far
@@ -303,8 +241,8 @@ class Builder {
       if (m_docs.empty()) {
         m_docs.emplace_back();
       }
-      // libfyaml reports an explicit document without content ("---" then nothing) as an
-      // untagged empty plain scalar.
+      // libyaml reports an explicit document without content ("---" then nothing) as an untagged
+      // empty plain scalar.
       bool nothing = n.is_scalar() && n.style() == Style::plain && n.value().empty() && n.tag().empty();
       m_docs.back().root = std::move(n);
       m_docs.back().empty = nothing;
@@ -312,10 +250,6 @@ class Builder {
     }
     Frame& top = m_stack.back();
     top.child_height = std::max(top.child_height, height);
-    if (top.needs_mark) {
-      top.node.set_mark(n.mark());
-      top.needs_mark = false;
-    }
     if (top.node.is_sequence()) {
       top.node.push_back(std::move(n));
       return {};
@@ -373,7 +307,6 @@ class Builder {
 
   int32_t m_file;
   std::string m_name;
-  std::string_view m_text;  // the registered source text
   const ParseOptions& m_opts;
   std::vector<Document> m_docs;
   std::vector<Frame> m_stack;
@@ -405,8 +338,8 @@ bool opens_block_scalar(std::string_view line) {
   return i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t';
 }
 
-// YAML forbids tabs in indentation. libfyaml catches most cases with varying messages, and
-// accepts a few (a tab-indented "- b" after "- a" becomes part of a plain scalar), so we check
+// YAML forbids tabs in indentation. The parsers catch most cases with varying messages, and
+// accept a few (a tab-indented "- b" after "- a" becomes part of a plain scalar), so we check
 // the indentation ourselves and point at the tab. Block scalar content is skipped.
 Result<void> check_tabs(std::string_view text, const std::string& name) {
   int line = 1;
@@ -431,7 +364,9 @@ Result<void> check_tabs(std::string_view text, const std::string& name) {
       while (j < l.size() && (l[j] == '\t' || l[j] == ' ')) {
         ++j;
       }
-      if (j < l.size() && l[j] != '#' && l[j] != '\r') {
+      // A comment after it too: go-yaml skips tabs at the start of a block-context line only
+      // where no key may start (scannerc.go, yaml_parser_scan_to_next_token), never there.
+      if (j < l.size() && l[j] != '\r') {
         return fail("tab character used for indentation (YAML allows only spaces)",
                     SourceLocation{name, line, static_cast<int>(i) + 1}, "yaml-syntax");
       }
@@ -449,29 +384,34 @@ Result<void> check_tabs(std::string_view text, const std::string& name) {
   return {};
 }
 
-// libfyaml's collected errors carry 1-based line and column; take the first error.
-Error first_error(fy_diag* diag, std::string_view text, const std::string& name) {
-  void* iter = nullptr;
-  fy_diag_error* err = nullptr;
-  while ((err = fy_diag_errors_iterate(diag, &iter)) != nullptr) {
-    if (err->type >= FYET_ERROR) {
-      std::string msg = err->msg == nullptr ? "invalid YAML" : err->msg;
-      int line = std::max(err->line, 0);
-      int column = std::max(err->column, 0);
-      // At the end of a text without a final newline libfyaml points one line past the end; point
-      // just after the last character instead, which the renderer can quote.
-      int lines = static_cast<int>(std::count(text.begin(), text.end(), '\n')) + 1;
-      if (line > lines && !text.empty() && text.back() != '\n') {
-        std::string_view last = text.substr(text.rfind('\n') == std::string_view::npos ? 0 : text.rfind('\n') + 1);
-        line = lines;
-        column = 1 + static_cast<int>(std::count_if(last.begin(), last.end(), [](char c) {
-                   return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-                 }));
-      }
-      return Error(msg, SourceLocation{name, line, column}, "yaml-syntax");
-    }
+// libyaml's error as a located Error: its problem at the problem's mark, with the context it
+// was in ("while scanning a simple key") and where that started. go-yaml v3 reports the same
+// libyaml messages ("yaml: line N: <problem>").
+Error parser_error(const yaml_parser_t& p, std::string_view text, const std::string& name) {
+  if (p.error == YAML_MEMORY_ERROR) {
+    return Error("out of memory while parsing YAML", SourceLocation{name, 0, 0}, "yaml-syntax");
   }
-  return Error("invalid YAML", SourceLocation{name, 0, 0}, "yaml-syntax");
+  std::string msg = p.problem == nullptr ? "invalid YAML" : p.problem;
+  int line = static_cast<int>(p.problem_mark.line) + 1;
+  int column = static_cast<int>(p.problem_mark.column) + 1;
+  if (p.context != nullptr) {
+    msg += fmt::format(" ({} at line {} column {})", p.context, p.context_mark.line + 1, p.context_mark.column + 1);
+  }
+  // At the end of a text libyaml may point one line past the last one; point just after the last
+  // character instead, which the renderer can quote.
+  int lines = static_cast<int>(std::count(text.begin(), text.end(), '\n')) + (text.empty() || text.back() == '\n' ? 0 : 1);
+  if (line > lines && lines > 0) {
+    size_t nl = text.substr(0, text.size() - (text.back() == '\n' ? 1 : 0)).rfind('\n');
+    std::string_view last = text.substr(nl == std::string_view::npos ? 0 : nl + 1);
+    if (!last.empty() && last.back() == '\n') {
+      last.remove_suffix(1);
+    }
+    line = lines;
+    column = 1 + static_cast<int>(std::count_if(last.begin(), last.end(), [](char c) {
+               return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+             }));
+  }
+  return Error(msg, SourceLocation{name, line, column}, "yaml-syntax");
 }
 
 // The line and column (1-based, counting UTF-8 characters) of byte `offset`.
@@ -572,45 +512,33 @@ Result<void> check_encoding(std::string_view text, const std::string& name) {
   return {};
 }
 
-// The reference path: libfyaml's event stream through the Builder.
-Result<std::vector<Document>> parse_libfyaml(int32_t file, std::string_view stored, const std::string& name,
-                                             const ParseOptions& opts) {
+// The reference path: libyaml's event stream through the Builder. libyaml is the C library
+// go-yaml v3 was ported from (go-yaml's parserc.go and scannerc.go are its parser.c and
+// scanner.c in Go), and go-yaml is what Talos, talhelper, kubectl, kustomize and Flux read YAML
+// with; reading YAML as libyaml does is reading it as they do (e.g. `*app:` is the alias `app`
+// used as a key, not the undefined alias `app:`).
+Result<std::vector<Document>> parse_libyaml(int32_t file, std::string_view stored, const std::string& name,
+                                            const ParseOptions& opts) {
   TRY(check_tabs(stored, name));
 
   ParserHandle h;
-  fy_diag_cfg dcfg{};
-  fy_diag_cfg_default(&dcfg);
-  dcfg.fp = nullptr;
-  dcfg.output_fn = discard_output;
-  dcfg.colorize = false;
-  h.diag = fy_diag_create(&dcfg);
-  if (h.diag == nullptr) {
+  if (yaml_parser_initialize(&h.parser) == 0) {
     return fail("cannot create YAML parser", {}, "yaml-syntax");
   }
-  fy_diag_set_collect_errors(h.diag, true);
-  fy_parse_cfg cfg{};
-  cfg.flags = static_cast<fy_parse_cfg_flags>(FYPCF_QUIET | FYPCF_COLLECT_DIAG | FYPCF_DISABLE_RECYCLING);
-  cfg.diag = h.diag;
-  h.parser = fy_parser_create(&cfg);
-  if (h.parser == nullptr) {
-    return fail("cannot create YAML parser", {}, "yaml-syntax");
-  }
-  if (fy_parser_set_string(h.parser, stored.data(), stored.size()) != 0) {
-    return fail("cannot read YAML input", SourceLocation{name, 0, 0}, "yaml-syntax");
-  }
-  Builder b(file, name, stored, opts);
+  h.ready = true;
+  yaml_parser_set_input_string(&h.parser, reinterpret_cast<const unsigned char*>(stored.data()), stored.size());
+  yaml_parser_set_encoding(&h.parser, YAML_UTF8_ENCODING);
+  Builder b(file, name, opts);
   for (;;) {
-    EventHandle ev{h.parser, fy_parser_parse(h.parser)};
-    if (ev.event == nullptr) {
+    EventHandle ev;
+    if (yaml_parser_parse(&h.parser, &ev.event) == 0) {
+      return tl::unexpected(parser_error(h.parser, stored, name));
+    }
+    ev.live = true;
+    if (ev.event.type == YAML_STREAM_END_EVENT) {
       break;
     }
-    auto r = b.on_event(ev.event);
-    if (!r) {
-      return tl::unexpected(r.error());
-    }
-  }
-  if (fy_parser_get_stream_error(h.parser)) {
-    return tl::unexpected(first_error(h.diag, stored, name));
+    TRY(b.on_event(ev.event));
   }
   return b.take();
 }
@@ -619,12 +547,12 @@ Result<std::vector<Document>> parse_libfyaml(int32_t file, std::string_view stor
 
 namespace {
 
-// TALGPU_YAML=libfyaml switches the fast path off (bench/run.sh compares the two; it is also the
-// way around a fast-path bug, should one ever show up).
+// TALGPU_YAML=libyaml switches the fast path off (bench/run.sh compares the two; it is also the
+// way around a fast-path bug, should one ever show up). "libfyaml", the old name, still works.
 bool fast_path_enabled() {
   static const bool enabled = [] {
     const char* v = std::getenv("TALGPU_YAML");
-    return v == nullptr || std::string_view(v) != "libfyaml";
+    return v == nullptr || (std::string_view(v) != "libyaml" && std::string_view(v) != "libfyaml");
   }();
   return enabled;
 }
@@ -637,7 +565,7 @@ Result<std::vector<Document>> parse_registered(int32_t file, const std::string& 
       return std::move(*docs);
     }
   }
-  return parse_libfyaml(file, stored, name, opts);
+  return parse_libyaml(file, stored, name, opts);
 }
 
 }  // namespace
@@ -656,7 +584,7 @@ Result<std::vector<Document>> detail::parse_reference(std::string_view text, std
   int32_t file = SourceRegistry::instance().add(name, std::string(text));
   std::string_view stored = SourceRegistry::instance().text(file);
   TRY(check_encoding(stored, name));
-  return parse_libfyaml(file, stored, name, opts);
+  return parse_libyaml(file, stored, name, opts);
 }
 
 Result<std::vector<Document>> parse_file(const std::string& path, const ParseOptions& opts) {

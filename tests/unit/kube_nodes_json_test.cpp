@@ -426,7 +426,7 @@ TEST(NodesJsonStreaming, StreamingReaderMatchesOnEscapedKeys) {
     EXPECT_EQ(compare(text).problem, "") << text;
   }
   // Escaped keys in big objects (past the scan; past 128 keys the YAML reader hands the text to
-  // libfyaml), duplicates among them.
+  // libyaml), duplicates among them.
   for (size_t n : {40, 150}) {
     std::string members;
     for (size_t i = 0; i < n; ++i) {
@@ -464,7 +464,7 @@ TEST(NodesJsonStreaming, StreamingReaderMatchesOnDeepNesting) {
   }
 }
 
-// Tabs and CRs (inside strings too), and other whitespace the YAML fast path leaves to libfyaml.
+// Tabs and CRs (inside strings too), and other whitespace the YAML fast path leaves to libyaml.
 TEST(NodesJsonStreaming, StreamingReaderLeavesOtherWhitespaceToTheGenericReader) {
   const std::string base = node_with("\"a\": \"b\"");
   for (const char* ws : {"\t", "\r", "\r\n", "\f", "\v"}) {

@@ -111,6 +111,27 @@ TEST(TalosStability, V112ControlPlaneMatchesUpstreamFixtureAndAddsGrubUKICmdline
   EXPECT_EQ(got, expected);
 }
 
+// tests/fixtures/talos/stability/v1.12 holds upstream's newest v1.12 files (see the NOTE there):
+// byte-identical, grubUseUKICmdline included, no install.disk or install.image in the base files.
+class TalosStability112 : public ::testing::TestWithParam<std::pair<bool, bool>> {};
+
+TEST_P(TalosStability112, GeneratedConfigMatchesUpstreamNewestFixture) {
+  auto [controlplane, overrides] = GetParam();
+  std::string name = std::string(overrides ? "overrides" : "base") + "-" + (controlplane ? "controlplane" : "worker");
+  std::string expected = test::read_text(test::source_path("tests/fixtures/talos/stability/v1.12/" + name + ".yaml"));
+  GenOptions o = overrides ? override_options(12) : base_options(12);
+  std::string got = generate(controlplane ? MachineType::controlplane : MachineType::worker, o, overrides);
+  EXPECT_EQ(got, expected) << name;
+  if (!overrides) {  // no install options: no install.disk, no install.image
+    EXPECT_NE(got.find("    install:\n        wipe: false\n        grubUseUKICmdline: true\n"), std::string::npos)
+        << name;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Files, TalosStability112,
+                         ::testing::Values(std::pair{true, false}, std::pair{false, false}, std::pair{true, true},
+                                           std::pair{false, true}));
+
 // tests/fixtures/talos/stability/v1.13 holds upstream's v1.13 files (see the NOTE there): the 1.13
 // contract drops the empty machine.network, keeps grubUseUKICmdline and writes registry mirrors as
 // RegistryMirrorConfig documents.

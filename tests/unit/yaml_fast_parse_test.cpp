@@ -1,9 +1,9 @@
-// The block-YAML fast path against libfyaml (the reference): whenever the fast path accepts a
-// text, its documents must equal libfyaml's exactly (kinds, values, styles, tags, marks, order,
-// document boundaries), and libfyaml must accept the text too. Checked over every YAML file in
+// The block-YAML fast path against libyaml (the reference): whenever the fast path accepts a
+// text, its documents must equal libyaml's exactly (kinds, values, styles, tags, marks, order,
+// document boundaries), and libyaml must accept the text too. Checked over every YAML file in
 // ../shared/fixtures, tests/fixtures and examples/, over hand-written edge cases, and over
 // deterministic random mutations of those files (most mutations leave the subset or break the
-// YAML; the point is that the fast path never accepts anything libfyaml reads differently).
+// YAML; the point is that the fast path never accepts anything libyaml reads differently).
 
 #include <yaml/fast_parse.hpp>
 
@@ -86,7 +86,7 @@ std::string diff(const Node& a, const Node& b, const std::string& path) {
 
 struct Outcome {
   bool accepted = false;  // the fast path produced documents
-  std::string problem;    // non-empty when the fast path disagrees with libfyaml
+  std::string problem;    // non-empty when the fast path disagrees with libyaml
 };
 
 Outcome compare(const std::string& text, const std::string& name) {
@@ -102,7 +102,7 @@ Outcome compare(const std::string& text, const std::string& name) {
   }
   out.accepted = true;
   if (!ref) {
-    out.problem = "fast path accepted text libfyaml rejects: " + ref.error().message;
+    out.problem = "fast path accepted text the reference rejects: " + ref.error().message;
     return out;
   }
   if (fast->size() != ref->size()) {
@@ -151,7 +151,7 @@ std::vector<std::string> corpus_files() {
   return files;
 }
 
-TEST(YamlFastParse, AgreesWithLibfyamlOnEveryFixture) {
+TEST(YamlFastParse, AgreesWithLibyamlOnEveryFixture) {
   auto files = corpus_files();
   ASSERT_GT(files.size(), 1000u) << "the fixture corpus is missing";
   size_t accepted = 0;
@@ -206,7 +206,7 @@ TEST(YamlFastParse, AcceptsTheCommonShapes) {
   }
 }
 
-// Texts outside the subset: the fast path gives them to libfyaml.
+// Texts outside the subset: the fast path gives them to libyaml.
 TEST(YamlFastParse, DeclinesWhatItDoesNotHandle) {
   const std::vector<std::string> cases = {
       "a: &x 1\nb: *x\n",                   // anchors, aliases
@@ -231,7 +231,7 @@ TEST(YamlFastParse, DeclinesWhatItDoesNotHandle) {
       "- a\nb: 1\n",                        // invalid
       "a: \"x\"y\n",                        // invalid
       "just a scalar\n",                    // scalar documents
-      "a: \"\\N\"\n",                       // escapes left to libfyaml
+      "a: \"\\N\"\n",                       // escapes left to libyaml
       "a: \x01\n",                          // control characters
   };
   for (const auto& text : cases) {
@@ -252,7 +252,7 @@ TEST(YamlFastParse, DeclinesNestingDeeperThanTheLimit) {
   int32_t file = SourceRegistry::instance().add("deep.yaml", text);
   EXPECT_FALSE(detail::parse_fast(SourceRegistry::instance().text(file), file, shallow).has_value());
   EXPECT_TRUE(detail::parse_fast(SourceRegistry::instance().text(file), file, ParseOptions{}).has_value());
-  // And parse() reports libfyaml's located error.
+  // And parse() reports libyaml's located error.
   auto r = parse(text, "deep.yaml", shallow);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().rule, "yaml-syntax");
@@ -333,7 +333,7 @@ std::string mutate(const std::string& text, std::mt19937& rng) {
   return s;
 }
 
-TEST(YamlFastParse, AgreesWithLibfyamlOnMutations) {
+TEST(YamlFastParse, AgreesWithLibyamlOnMutations) {
   auto files = corpus_files();
   ASSERT_FALSE(files.empty());
   std::mt19937 rng(GTEST_FLAG_GET(random_seed) == 0 ? 20261127u : static_cast<unsigned>(GTEST_FLAG_GET(random_seed)));
@@ -367,8 +367,8 @@ namespace talgpu::yaml {
 namespace {
 
 // Random texts from the subset's own building blocks (indentation, "- ", keys, values, quotes,
-// comments, markers), many of them invalid: whatever the fast path accepts must match libfyaml.
-TEST(YamlFastParse, AgreesWithLibfyamlOnGeneratedTexts) {
+// comments, markers), many of them invalid: whatever the fast path accepts must match libyaml.
+TEST(YamlFastParse, AgreesWithLibyamlOnGeneratedTexts) {
   static const std::vector<std::string> keys = {"a", "b", "key", "k y", "\"q\"", "'s'", "-k", "a#b", "x:y", "<<",
                                                 "\"a\\\"b\"", "'it''s'", "caf\xc3\xa9", "a ", "?", "[k]", "k]"};
   static const std::vector<std::string> values = {
@@ -416,7 +416,7 @@ namespace talgpu::yaml {
 namespace {
 
 // Random JSON-like texts (valid and broken numbers, escapes, literals, commas, whitespace).
-TEST(YamlFastParse, AgreesWithLibfyamlOnGeneratedJson) {
+TEST(YamlFastParse, AgreesWithLibyamlOnGeneratedJson) {
   static const std::vector<std::string> scalars = {
       "0", "-0", "12", "01", "1.", ".5", "+1", "1e5", "1E-2", "-1.5e+3", "1e", "true", "false", "null", "True",
       "nul", "\"\"", "\"s\"", "\"a b\"", "\"\\n\\t\\\\\\/\\\"\"", "\"\\u00e9\"", "\"\\ud83d\\ude00\"", "\"\\x41\"",

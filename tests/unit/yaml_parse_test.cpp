@@ -399,9 +399,13 @@ TEST(YamlParse, TabsInIndentationAreLocated) {
 }
 
 TEST(YamlParse, TabsThatAreNotIndentationAreFine) {
-  Node n = parse_ok("a:\tx\nb: \"q\tq\"\n# \tcomment\n\t# indented comment\n");
+  Node n = parse_ok("a:\tx\nb: \"q\tq\"\n# \tcomment\n");
   EXPECT_EQ(n.find("a")->value(), "x");
   EXPECT_EQ(n.find("b")->value(), "q\tq");
+  // A tab indenting a comment is not fine: go-yaml skips tabs at the start of a block-context
+  // line only where no key may start, so it refuses this file (libfyaml accepted it).
+  Error comment = parse_err("a: 1\n\t# indented comment\n");
+  EXPECT_EQ(comment.describe(), "parse-err.yaml:2:1: tab character used for indentation (YAML allows only spaces)");
   // Inside a block scalar a tab after the indentation is content (a Makefile, a script).
   Node block = parse_ok("script: |\n  all:\n  \techo hi\nnext: 1\n");
   EXPECT_EQ(block.find("script")->value(), "all:\n\techo hi\n");
@@ -422,4 +426,49 @@ TEST(YamlParse, ParseFileErrors) {
   auto r = parse_file(ok);
   ASSERT_TRUE(r);
   EXPECT_EQ((*r)[0].root.location().file, ok);
+}
+
+// issue 10: a block scalar whose header sits on the line after its `-` (after a comment, or after
+// a bare `-`). libfyaml 0.7.12 read these as garbage holding NUL bytes; go-yaml (libyaml) reads
+// the literal text.
+TEST(YamlParse, BlockScalarHeaderOnTheLineAfterTheDash) {
+  Node commented = parse_ok("- # the script\n  |-\n  echo hi\n  echo there\n- next\n");
+  ASSERT_EQ(commented.items().size(), 2u);
+  EXPECT_EQ(commented.items()[0].value(), "echo hi\necho there");
+  EXPECT_EQ(commented.items()[0].style(), Style::literal);
+  EXPECT_EQ(pos(commented.items()[0]), "2:3");  // its `|`
+  EXPECT_EQ(commented.items()[1].value(), "next");
+  Node bare = parse_ok("patches:\n  -\n    |-\n    machine:\n      kubelet: {}\n  - >\n    folded\n    text\n");
+  const Node* p = bare.find("patches");
+  ASSERT_NE(p, nullptr);
+  ASSERT_EQ(p->items().size(), 2u);
+  EXPECT_EQ(p->items()[0].value(), "machine:\n  kubelet: {}");
+  EXPECT_EQ(p->items()[1].value(), "folded text\n");
+  // Keep (+) chomping and an indentation indicator, header after a comment under a key.
+  Node keyed = parse_ok("a: # note\n  |+\n  x\n\nb: 1\n");
+  EXPECT_EQ(keyed.find("a")->value(), "x\n\n");
+  Node indicator = parse_ok("-\n  |2\n     lead\n");
+  EXPECT_EQ(indicator.items()[0].value(), "   lead\n");
+}
+
+// issue 10: `*app:` is the alias `app` used as a mapping key, as go-yaml reads it (anchor names
+// end at ':' in libyaml's scanner); the app-template idiom `*app:` under `controllers:`.
+TEST(YamlParse, AliasAsMappingKey) {
+  Node n = parse_ok("app: &app frigate\ncontrollers:\n  *app :\n    x: 1\nservice:\n  *app:\n    y: 2\n");
+  const Node* c = n.find("controllers");
+  ASSERT_NE(c, nullptr);
+  ASSERT_NE(c->find("frigate"), nullptr);
+  EXPECT_EQ(c->find("frigate")->find("x")->value(), "1");
+  const Node* s = n.find("service");
+  ASSERT_NE(s, nullptr);
+  ASSERT_EQ(s->entries().size(), 1u);
+  EXPECT_EQ(s->entries()[0].key.value(), "frigate");
+  EXPECT_EQ(pos(s->entries()[0].key), "6:3");  // the `*`
+  EXPECT_EQ(s->find("frigate")->find("y")->value(), "2");
+  // An alias key naming no anchor is still an error, located at its `*`.
+  Error e = parse_err("a:\n  *nope: 1\n");
+  EXPECT_EQ(e.describe(), "parse-err.yaml:2:3: undefined alias '*nope'");
+  // An alias key that names a mapping is a non-scalar key: refused, as before.
+  Error m = parse_err("m: &m {a: 1}\nx:\n  *m: 2\n");
+  EXPECT_EQ(m.rule, "yaml-syntax");
 }
