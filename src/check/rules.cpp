@@ -1,6 +1,6 @@
 #include <check/rules.hpp>
 
-#include <ranges>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -113,6 +113,66 @@ const std::vector<RuleInfo> k_rules = {
      "sets for its Talos release, so talgpu only infers a GPU node from the NVIDIA kernel modules it loads; "
      "the driver and CUDA ceiling are unknown.",
      "declare the schematic in talconfig.yaml, or run with --online to ask the factory.",
+     ""},
+    {"manifests-driver-unknown", Severity::warning,
+     "talgpu manifests cannot tell a GPU node's NVIDIA driver, so the smoke test's CUDA image is a guess",
+     "The smoke test's image is the CUDA base image of the newest CUDA every GPU node's driver supports "
+     "(the oldest driver decides). A node whose schematic or installer image talgpu cannot read has no "
+     "known driver, so it does not take part; the image may then be too new for that node.",
+     "declare the node's schematic (or a factory talosImageURL) so the driver is known, then run talgpu "
+     "manifests again.",
+     ""},
+    {"manifests-no-gpu-node", Severity::error,
+     "talgpu manifests found no NVIDIA GPU node in talconfig.yaml",
+     "The generated tree (namespace, RuntimeClass, device plugin, smoke test) is for the nodes whose "
+     "schematic or talosImageURL installs the NVIDIA kernel modules and container toolkit. With none, "
+     "there is nothing to generate, and nothing is written.",
+     "add the NVIDIA extensions (nonfree-kmod-nvidia-lts + nvidia-container-toolkit-lts, or the "
+     "production pair) to the GPU nodes' schematic.",
+     "schematic:\n  customization:\n    systemExtensions:\n      officialExtensions:\n"
+     "        - siderolabs/nonfree-kmod-nvidia-lts\n        - siderolabs/nvidia-container-toolkit-lts\n"},
+    {"manifests-no-shared-label", Severity::warning,
+     "the GPU nodes share no label that only they carry",
+     "The generated RuntimeClass nvidia carries scheduling.nodeSelector so that every pod with "
+     "runtimeClassName: nvidia lands on a node with the NVIDIA runtime. Without a label that the GPU "
+     "nodes share and no other node has, the selector is left out and a pod that sets the runtime class "
+     "without a GPU request can land on a node without the runtime (it then fails to start).",
+     "give every GPU node the same label in talconfig.yaml (nodeLabels) and run talgpu manifests again.",
+     "nodes:\n  - hostname: velaryon\n    nodeLabels:\n      role: gpu\n"},
+    {"manifests-plugin-version", Severity::note,
+     "the Talos release is newer than the device plugin pins talgpu knows",
+     "talgpu pins the NVIDIA device plugin to the release that matches the container toolkit of each "
+     "Talos release it knows; for an unknown (newer) Talos it uses the newest pin, which is usually "
+     "right but not checked.",
+     "check the device plugin's release notes for this Talos release's container toolkit.",
+     ""},
+    {"manifests-psa-version", Severity::warning,
+     "kubernetesVersion is not a Kubernetes 1.x version, so the Pod Security labels say 'latest'",
+     "The namespace's pod-security.kubernetes.io/<mode>-version labels are pinned to the cluster's "
+     "Kubernetes minor so that an upgrade does not change the policy under running pods. Without a "
+     "readable kubernetesVersion they are 'latest'.",
+     "set kubernetesVersion in talconfig.yaml (for example 1.34.0) and run talgpu manifests again.",
+     ""},
+    {"manifests-read", Severity::error,
+     "talgpu manifests cannot read a file of the existing output folder",
+     "The output folder is compared with what talconfig.yaml generates before anything is written; a "
+     "file that cannot be read (permissions, not a regular file, too large) stops the run.",
+     "fix the file's permissions or remove it, then run talgpu manifests again.",
+     ""},
+    {"manifests-stale", Severity::warning,
+     "the committed output of talgpu manifests is not what talconfig.yaml generates now",
+     "The GitOps manifests (RuntimeClass scheduling, device plugin affinity, smoke test image) follow "
+     "the declaration: GPU node labels and taints, the NVIDIA driver and so the CUDA ceiling. When "
+     "talconfig.yaml changed after they were generated, Flux applies manifests that no longer match the "
+     "nodes, e.g. a RuntimeClass that does not tolerate a new taint.",
+     "run the command the message names (talgpu manifests --out <dir>) and commit the result.",
+     ""},
+    {"manifests-write", Severity::error,
+     "talgpu manifests could not write its output folder",
+     "Every file is written to a temporary file in the output folder and renamed over the old one, after "
+     "all of them were generated; a file that cannot be written (a symlink, a read-only folder, a full "
+     "disk) stops the run and nothing half-written is left.",
+     "make the output folder writable (and not a symlink), then run talgpu manifests again.",
      ""},
     {"node-gpu-unused", Severity::warning,
      "a GPU node that no GPU workload can be scheduled on",
@@ -326,8 +386,12 @@ std::string explain_text(const RuleInfo& r) {
                               r.why, r.fix);
   if (r.snippet[0] != '\0') {
     s += "\n";
-    for (const auto& line : std::string_view(r.snippet) | std::views::split('\n')) {
-      std::string_view l(line.begin(), line.end());
+    // A plain loop: clang 14 (the fuzz build) cannot use libstdc++ 12's views::split.
+    std::string_view rest(r.snippet);
+    while (!rest.empty()) {
+      size_t nl = rest.find('\n');
+      std::string_view l = rest.substr(0, nl);
+      rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
       if (!l.empty()) {
         s += fmt::format("    {}\n", l);
       }
