@@ -6,10 +6,12 @@
 #include <fmt/format.h>
 
 #include <app/command.hpp>
+#include <app/live.hpp>
 #include <check/check.hpp>
 #include <check/render.hpp>
 #include <core/error.hpp>
 #include <core/fs.hpp>
+#include <kube/client/nodes.hpp>
 #include <kube/manifest_loader.hpp>
 #include <kube/nodes_json.hpp>
 #include <talos/talconfig.hpp>
@@ -22,6 +24,8 @@ struct CheckOptions {
   std::vector<std::string> paths;
   std::string config;
   std::string nodes;
+  bool live = false;
+  LiveOptions live_opts;
 };
 
 int run_check_command(Context& ctx, const CheckOptions& o) {
@@ -57,7 +61,16 @@ int run_check_command(Context& ctx, const CheckOptions& o) {
   check::CheckInputs in;
   in.config = cfg ? &*cfg : nullptr;
   in.manifests = &*manifests;
-  if (!o.nodes.empty()) {
+  if (o.live || !o.live_opts.kubeconfig.empty() || !o.live_opts.context.empty()) {
+    if (!o.nodes.empty()) {
+      throw Abort("--nodes and --live both give the observed nodes: use one", k_exit_usage);
+    }
+    auto client = connect_or_abort(ctx, o.live_opts);
+    auto observed = value_or_abort(kube::client::fetch_nodes(*client).map_error([](const auto& e) { return e.error(); }));
+    for (auto& n : observed) {
+      in.observed.push_back(std::move(n.node));
+    }
+  } else if (!o.nodes.empty()) {
     auto observed = kube::load_nodes_json(o.nodes, load_diags);
     if (!observed) {
       throw Abort(observed.error().describe(), k_exit_usage);
@@ -91,6 +104,8 @@ void setup_check(CLI::App& app, Context& ctx, CommandRun& run) {
   app.add_option("paths", o->paths, "Manifest files and folders (default: .); a folder with talconfig.yaml is a cluster");
   app.add_option("--config", o->config, "talconfig.yaml with the declared nodes");
   app.add_option("--nodes", o->nodes, "Observed nodes: the output of 'kubectl get nodes -o json'");
+  app.add_flag("--live", o->live, "Observed nodes from the cluster (kubeconfig as kubectl resolves it)");
+  add_live_flags(app, o->live_opts);
   app.footer(
       "Rules: talgpu explain. Output: -o text (findings, then the placement table), -o json, -o sarif.\n"
       "Exit codes: 0 no errors, 1 errors found, 2 unreadable input.");

@@ -35,6 +35,9 @@ void setup_gen(CLI::App& app, Context& ctx, CommandRun& run);
 void setup_genconfig(CLI::App& app, Context& ctx, CommandRun& run);
 void setup_gencommand(CLI::App& app, Context& ctx, CommandRun& run);
 void setup_check(CLI::App& app, Context& ctx, CommandRun& run);
+void setup_status(CLI::App& app, Context& ctx, CommandRun& run);
+void setup_taint(CLI::App& app, Context& ctx, CommandRun& run);
+void setup_label(CLI::App& app, Context& ctx, CommandRun& run);
 void setup_podsecurity(CLI::App& app, Context& ctx, CommandRun& run);
 void setup_explain(CLI::App& app, Context& ctx, CommandRun& run);
 

@@ -13,6 +13,9 @@ const std::vector<CommandSpec>& command_table() {
       {"genconfig", "Generate per-node machine configs from talconfig.yaml", setup_genconfig},
       {"gencommand", "Print talosctl commands (apply, upgrade, bootstrap, ...) per node", setup_gencommand},
       {"check", "Prove that every GPU workload will schedule and run", setup_check},
+      {"status", "Compare the live cluster with the declaration: nodes, taints, GPUs, drivers", setup_status},
+      {"taint", "Bring live node taints to the declared set (dry run unless --apply)", setup_taint},
+      {"label", "Bring live node labels to the declared set (dry run unless --apply)", setup_label},
       {"podsecurity", "Evaluate pods against a Pod Security level", setup_podsecurity},
       {"explain", "Explain a rule id: why it matters and how to fix it", setup_explain},
   };
