@@ -6,11 +6,13 @@
 #include <fmt/format.h>
 
 #include <app/command.hpp>
+#include <app/live.hpp>
 #include <check/check.hpp>
 #include <check/policy.hpp>
 #include <check/render.hpp>
 #include <core/error.hpp>
 #include <core/fs.hpp>
+#include <kube/client/nodes.hpp>
 #include <kube/manifest_loader.hpp>
 #include <kube/nodes_json.hpp>
 #include <talhelper/talconfig.hpp>
@@ -26,6 +28,8 @@ struct CheckOptions {
   std::string repo_root;
   std::string fail_on;
   std::string project_file;
+  bool live = false;
+  LiveOptions live_opts;
 };
 
 // A run that cannot complete: in JSON and SARIF a whole document that says so (CI tools read
@@ -96,7 +100,16 @@ int run_check_command(Context& ctx, const CheckOptions& o) {
   check::CheckInputs in;
   in.config = cfg ? &*cfg : nullptr;
   in.manifests = &*manifests;
-  if (!o.nodes.empty()) {
+  if (o.live || !o.live_opts.kubeconfig.empty() || !o.live_opts.context.empty()) {
+    if (!o.nodes.empty()) {
+      throw Abort("--nodes and --live both give the observed nodes: use one", k_exit_usage);
+    }
+    auto client = connect_or_abort(ctx, o.live_opts);
+    auto observed = value_or_abort(kube::client::fetch_nodes(*client).map_error([](const auto& e) { return e.error(); }));
+    for (auto& n : observed) {
+      in.observed.push_back(std::move(n.node));
+    }
+  } else if (!o.nodes.empty()) {
     auto observed = kube::load_nodes_json(o.nodes, load_diags);
     if (!observed) {
       stop(ctx, observed.error(), policy);
@@ -151,10 +164,13 @@ void setup_check(CLI::App& app, Context& ctx, CommandRun& run) {
       ->check(CLI::IsMember({"error", "warning"}));
   app.add_option("--project-file", o->project_file,
                  "Project settings (default: the nearest .talgpu.yaml in the first path's folder or above)");
+  app.add_flag("--live", o->live, "Observed nodes from the cluster (kubeconfig as kubectl resolves it)");
+  add_live_flags(app, o->live_opts);
   app.footer(
       "Examples:\n"
       "  talgpu check clusters/prod                 # a cluster folder: talconfig.yaml + manifests\n"
       "  talgpu check apps/ -c talconfig.yaml --nodes nodes.json\n"
+      "  talgpu check clusters/prod --live            # the nodes as the cluster has them now\n"
       "  talgpu -o sarif check . --fail-on warning > talgpu.sarif\n"
       "\n"
       "Rules: talgpu explain. Output: -o text (findings, then the placement table), -o json\n"

@@ -1,5 +1,7 @@
 #include "test_support.hpp"
 
+#include <sys/wait.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -24,6 +26,22 @@ std::string read_text(const std::string& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+CommandResult run_command(const std::string& command_line) {
+  TempDir tmp;
+  std::string script = tmp.write("cmd.sh", command_line + "\n");
+  std::string line = "bash " + script + " >" + tmp.file("out") + " 2>" + tmp.file("err") + " </dev/null";
+  int st = std::system(line.c_str());
+  CommandResult r;
+  r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  r.out = read_text(tmp.file("out"));
+  r.err = read_text(tmp.file("err"));
+  return r;
+}
+
+std::string talgpu_binary() {
+  return TALGPU_BINARY;
 }
 
 TempDir::TempDir() {

@@ -11,6 +11,16 @@ std::string source_path(const std::string& rel);
 std::string upstream_path(const std::string& rel);
 std::string read_text(const std::string& path);
 
+// Runs a shell command line (bash -c), capturing stdout and stderr; rc is the exit status.
+struct CommandResult {
+  int rc = -1;
+  std::string out;
+  std::string err;
+};
+CommandResult run_command(const std::string& command_line);
+// The talgpu binary under test.
+std::string talgpu_binary();
+
 // A fresh temporary folder, removed when the object goes away.
 class TempDir {
  public:

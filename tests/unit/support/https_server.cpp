@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdio>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -39,8 +40,10 @@ struct CertFree {
 using KeyPtr = std::unique_ptr<EVP_PKEY, KeyFree>;
 using CertPtr = std::unique_ptr<X509, CertFree>;
 
-KeyPtr new_key() {
-  KeyPtr k(EVP_EC_gen("P-256"));
+KeyPtr new_key(KeyType type = KeyType::ec) {
+  KeyPtr k(type == KeyType::rsa       ? EVP_RSA_gen(2048)
+           : type == KeyType::ed25519 ? EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")
+                                      : EVP_EC_gen("P-256"));
   check(k != nullptr, "EVP_EC_gen");
   return k;
 }
@@ -57,13 +60,13 @@ void add_ext(X509* cert, X509* issuer, int nid, const char* value) {
 
 // Signs a certificate for `key` with `issuer_key` (self-signed when issuer is null).
 CertPtr make_cert(EVP_PKEY* key, const std::string& cn, X509* issuer, EVP_PKEY* issuer_key, bool ca,
-                  const char* san, const char* eku) {
+                  const char* san, const char* eku, bool expired = false) {
   static std::atomic<long> serial{1};
   CertPtr cert(X509_new());
   X509_set_version(cert.get(), 2);
   ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), serial++);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 86400);
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), expired ? -7 * 86400 : -3600);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), expired ? -86400 : 86400);
   X509_set_pubkey(cert.get(), key);
   X509_NAME* name = X509_get_subject_name(cert.get());
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
@@ -116,8 +119,20 @@ const char* reason(int status) {
       return "Created";
     case 400:
       return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
     case 404:
       return "Not Found";
+    case 409:
+      return "Conflict";
+    case 410:
+      return "Gone";
+    case 422:
+      return "Unprocessable Entity";
+    case 429:
+      return "Too Many Requests";
     case 500:
       return "Internal Server Error";
     default:
@@ -150,11 +165,13 @@ struct HttpsServer::Impl {
   mutable std::mutex mu;
   std::vector<Route> routes;
   std::vector<RecordedRequest> requests;
+  std::mutex conn_mu;
+  std::vector<std::thread> connections;
 
   void serve() {
     while (!stop) {
       pollfd p{listen_fd, POLLIN, 0};
-      if (poll(&p, 1, 50) <= 0) {
+      if (poll(&p, 1, 20) <= 0) {
         continue;
       }
       int fd = accept(listen_fd, nullptr, nullptr);
@@ -163,9 +180,23 @@ struct HttpsServer::Impl {
       }
       timeval tv{5, 0};
       setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-      handle(fd);
-      close(fd);
+      std::lock_guard<std::mutex> lock(conn_mu);
+      connections.emplace_back([this, fd] {
+        handle(fd);
+        close(fd);
+      });
     }
+  }
+
+  static bool write_all(SSL* ssl, std::string_view data) {
+    while (!data.empty()) {
+      int n = SSL_write(ssl, data.data(), static_cast<int>(data.size()));
+      if (n <= 0) {
+        return false;
+      }
+      data.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
   }
 
   void handle(int fd) {
@@ -237,12 +268,36 @@ struct HttpsServer::Impl {
       }
     }
     ServerResponse resp = handler ? handler(req) : ServerResponse{404, {}, "not found\n"};
+    if (resp.drop) {
+      SSL_free(ssl);
+      return;
+    }
     std::string out = "HTTP/1.1 " + std::to_string(resp.status) + " " + reason(resp.status) + "\r\n";
     for (const auto& [k, v] : resp.headers) {
       out += k + ": " + v + "\r\n";
     }
-    out += "Content-Length: " + std::to_string(resp.body.size()) + "\r\nConnection: close\r\n\r\n" + resp.body;
-    SSL_write(ssl, out.data(), static_cast<int>(out.size()));
+    if (resp.stream) {
+      out += "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+      bool ok = write_all(ssl, out);
+      ChunkWriter writer = [&](std::string_view chunk) {
+        if (!ok || chunk.empty()) {
+          return ok;
+        }
+        char size[32];
+        std::snprintf(size, sizeof size, "%zx\r\n", chunk.size());
+        ok = write_all(ssl, size) && write_all(ssl, chunk) && write_all(ssl, "\r\n");
+        return ok;
+      };
+      bool clean = ok && resp.stream(writer, [this] { return stop.load(); });
+      if (!clean) {
+        SSL_free(ssl);  // dropped: no terminating chunk, no close_notify
+        return;
+      }
+      write_all(ssl, "0\r\n\r\n");
+    } else {
+      out += "Content-Length: " + std::to_string(resp.body.size()) + "\r\nConnection: close\r\n\r\n" + resp.body;
+      write_all(ssl, out);
+    }
     SSL_shutdown(ssl);
     SSL_free(ssl);
   }
@@ -256,8 +311,14 @@ HttpsServer::HttpsServer(HttpsServerOptions opts) : m_impl(std::make_unique<Impl
   s.ca_cert = make_cert(s.ca_key.get(), "talgpu test CA", nullptr, nullptr, true, nullptr, nullptr);
   s.ca_pem = cert_pem(s.ca_cert.get());
   KeyPtr server_key = new_key();
-  CertPtr server_cert = make_cert(server_key.get(), "127.0.0.1", s.ca_cert.get(), s.ca_key.get(), false,
-                                  "IP:127.0.0.1,DNS:localhost", "serverAuth");
+  KeyPtr other_ca_key = new_key();
+  CertPtr other_ca = make_cert(other_ca_key.get(), "unrelated CA", nullptr, nullptr, true, nullptr, nullptr);
+  bool foreign = opts.server_cert == ServerCert::foreign_ca;
+  CertPtr server_cert = make_cert(server_key.get(), "127.0.0.1", foreign ? other_ca.get() : s.ca_cert.get(),
+                                  foreign ? other_ca_key.get() : s.ca_key.get(), false,
+                                  opts.server_cert == ServerCert::kube_test_only ? "DNS:kube.test" : "IP:127.0.0.1,DNS:localhost,DNS:kube.test",
+                                  "serverAuth",
+                                  opts.server_cert == ServerCert::expired);
 
   s.ctx = SSL_CTX_new(TLS_server_method());
   check(s.ctx != nullptr, "SSL_CTX_new");
@@ -276,18 +337,27 @@ HttpsServer::HttpsServer(HttpsServerOptions opts) : m_impl(std::make_unique<Impl
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = 0;
   check(bind(s.listen_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0, "bind");
-  check(listen(s.listen_fd, 16) == 0, "listen");
+  check(listen(s.listen_fd, 1024) == 0, "listen");
   socklen_t len = sizeof addr;
   getsockname(s.listen_fd, reinterpret_cast<sockaddr*>(&addr), &len);
   s.port = ntohs(addr.sin_port);
   s.thread = std::thread([&s] { s.serve(); });
 }
 
-HttpsServer::~HttpsServer() {
+void HttpsServer::stop() {
   m_impl->stop = true;
   if (m_impl->thread.joinable()) {
     m_impl->thread.join();
   }
+  for (auto& t : m_impl->connections) {
+    if (t.joinable()) {
+      t.join();
+    }
+  }
+}
+
+HttpsServer::~HttpsServer() {
+  stop();
   close(m_impl->listen_fd);
   SSL_CTX_free(m_impl->ctx);
 }
@@ -305,8 +375,8 @@ const std::string& HttpsServer::ca_pem() const {
   return m_impl->ca_pem;
 }
 
-TestCert HttpsServer::issue_client_cert(const std::string& common_name) const {
-  KeyPtr key = new_key();
+TestCert HttpsServer::issue_client_cert(const std::string& common_name, KeyType type) const {
+  KeyPtr key = new_key(type);
   CertPtr cert = make_cert(key.get(), common_name, m_impl->ca_cert.get(), m_impl->ca_key.get(), false, nullptr,
                            "clientAuth");
   return TestCert{cert_pem(cert.get()), key_pem(key.get())};
