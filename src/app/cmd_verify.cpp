@@ -15,6 +15,7 @@
 #include <app/command.hpp>
 #include <app/live.hpp>
 #include <core/fs.hpp>
+#include <core/strings.hpp>
 #include <core/term.hpp>
 #include <kube/client/nodes.hpp>
 #include <verify/verify.hpp>
