@@ -14,7 +14,7 @@
 #include <kube/client/nodes.hpp>
 #include <kube/manifest_loader.hpp>
 #include <kube/nodes_json.hpp>
-#include <talos/talconfig.hpp>
+#include <talhelper/talconfig.hpp>
 
 namespace talgpu {
 
@@ -42,11 +42,11 @@ int run_check_command(Context& ctx, const CheckOptions& o) {
       }
     }
   }
-  std::optional<talos::TalConfig> cfg;
+  std::optional<talhelper::TalConfig> cfg;
   if (!config.empty()) {
-    talos::LoadOptions lo;
+    talhelper::LoadOptions lo;
     lo.path = config;
-    auto loaded = talos::load_talconfig(lo, load_diags);
+    auto loaded = talhelper::load_talconfig(lo, load_diags);
     if (!loaded) {
       throw Abort(loaded.error().describe(), k_exit_usage);
     }

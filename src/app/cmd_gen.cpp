@@ -11,7 +11,7 @@
 #include <app/command.hpp>
 #include <core/error.hpp>
 #include <core/fs.hpp>
-#include <talos/genconfig.hpp>
+#include <talhelper/genconfig.hpp>
 #include <talos/machineconfig.hpp>
 #include <talos/patch.hpp>
 #include <talos/secrets.hpp>
@@ -114,7 +114,7 @@ int run_gen_config(const Context& ctx, const GenArgs& a) {
   std::string host = a.endpoint.substr(a.endpoint.find("://") == std::string::npos ? 0 : a.endpoint.find("://") + 3);
   host = host.substr(0, host.find(':'));
   std::string tc_path = join_path(a.output_dir, "talosconfig");
-  auto tc = value_or_abort(talos::talosconfig_for(a.name, {host}, {}, secrets, ""), k_exit_usage);
+  auto tc = value_or_abort(talhelper::talosconfig_for(a.name, {host}, {}, secrets, ""), k_exit_usage);
   WriteOptions w;
   w.mode = 0600;
   value_or_abort(write_file_atomic(tc_path, tc, w), k_exit_usage);

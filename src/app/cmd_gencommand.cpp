@@ -7,8 +7,8 @@
 #include <app/command.hpp>
 #include <core/error.hpp>
 #include <core/strings.hpp>
-#include <talos/talconfig.hpp>
-#include <talos/talosctl_commands.hpp>
+#include <talhelper/talconfig.hpp>
+#include <talhelper/talosctl_commands.hpp>
 
 namespace talgpu {
 
@@ -25,22 +25,22 @@ struct GencommandArgs {
 };
 
 int run_gencommand(const Context& ctx, const GencommandArgs& a) {
-  auto cmd = talos::parse_talosctl_command(a.command);
+  auto cmd = talhelper::parse_talosctl_command(a.command);
   if (!cmd) {
-    throw Abort("unknown command '" + a.command + "'" + did_you_mean(a.command, talos::talosctl_command_names()) +
+    throw Abort("unknown command '" + a.command + "'" + did_you_mean(a.command, talhelper::talosctl_command_names()) +
                     " (one of: apply, upgrade, upgrade-k8s, bootstrap, kubeconfig, reset, health)",
                 k_exit_usage);
   }
   // talhelper defines --offline-mode on `gencommand upgrade` only (cmd/gencommand_upgrade.go).
-  if (a.offline_mode && *cmd != talos::TalosctlCommand::upgrade) {
+  if (a.offline_mode && *cmd != talhelper::TalosctlCommand::upgrade) {
     throw Abort("--offline-mode applies to 'gencommand upgrade' only", k_exit_usage);
   }
-  talos::LoadOptions lo;
+  talhelper::LoadOptions lo;
   lo.path = a.config;
   lo.env_files = a.env_files;
   lo.env_files_replace_defaults = true;  // talhelper cmd/gencommand.go: --env-file replaces the defaults
   Diagnostics diags;
-  auto cfg = talos::load_talconfig(lo, diags);
+  auto cfg = talhelper::load_talconfig(lo, diags);
   if (!cfg || diags.has_errors()) {
     Diagnostics errors;
     for (const auto& d : diags.items()) {
@@ -58,7 +58,7 @@ int run_gencommand(const Context& ctx, const GencommandArgs& a) {
   while (out_dir.size() > 1 && out_dir.back() == '/') {
     out_dir.pop_back();
   }
-  auto lines = value_or_abort(talos::talosctl_commands(*cfg, *cmd, out_dir, a.node, a.extra_flags), k_exit_findings);
+  auto lines = value_or_abort(talhelper::talosctl_commands(*cfg, *cmd, out_dir, a.node, a.extra_flags), k_exit_findings);
   if (ctx.json()) {
     out_line(ctx, nlohmann::json{{"command", a.command}, {"lines", lines}}.dump(2));
   } else {

@@ -10,8 +10,8 @@
 #include <app/load_config.hpp>
 #include <core/error.hpp>
 #include <core/fs.hpp>
-#include <talos/genconfig.hpp>
-#include <talos/talconfig.hpp>
+#include <talhelper/genconfig.hpp>
+#include <talhelper/talconfig.hpp>
 
 namespace talgpu {
 
@@ -21,18 +21,18 @@ struct GenconfigArgs {
   std::string config = "talconfig.yaml";
   std::vector<std::string> secrets;
   std::vector<std::string> env_files;
-  talos::GenconfigOptions opts;
+  talhelper::GenconfigOptions opts;
   bool no_gitignore = false;
   bool offline_mode = false;
 };
 
 int run_genconfig(const Context& ctx, GenconfigArgs a) {
-  talos::LoadOptions lo;
+  talhelper::LoadOptions lo;
   lo.path = a.config;
   lo.env_files = a.env_files;
   lo.env_files_replace_defaults = true;
   Diagnostics diags;
-  const talos::TalConfig cfg = load_talconfig_or_abort(ctx, lo, diags);
+  const talhelper::TalConfig cfg = load_talconfig_or_abort(ctx, lo, diags);
   if (diags.has_errors()) {
     print_diagnostics(ctx, diags);
     return k_exit_findings;
@@ -49,7 +49,7 @@ int run_genconfig(const Context& ctx, GenconfigArgs a) {
   if (!a.secrets.empty() && secrets_file.empty()) {
     throw Abort(fmt::format("none of the secret files given with -s exists: {}", fmt::join(a.secrets, ", ")), k_exit_usage);
   }
-  auto secrets = talos::load_cluster_secrets(cfg, secrets_file, diags);
+  auto secrets = talhelper::load_cluster_secrets(cfg, secrets_file, diags);
   if (!secrets || diags.has_errors()) {
     print_diagnostics(ctx, diags);
     if (!secrets) {
@@ -58,7 +58,7 @@ int run_genconfig(const Context& ctx, GenconfigArgs a) {
     return k_exit_findings;
   }
   a.opts.gitignore = !a.no_gitignore;
-  auto result = talos::generate_cluster(cfg, *secrets, a.opts, diags);
+  auto result = talhelper::generate_cluster(cfg, *secrets, a.opts, diags);
   diags.sort();
   print_diagnostics(ctx, diags);
   if (!result) {

@@ -16,10 +16,11 @@
 #include <core/fs.hpp>
 #include <core/http.hpp>
 #include <core/strings.hpp>
-#include <talos/factory_client.hpp>
-#include <talos/image_factory.hpp>
-#include <talos/schematic.hpp>
-#include <talos/talconfig.hpp>
+#include <imagefactory/factory_client.hpp>
+#include <imagefactory/image_factory.hpp>
+#include <talhelper/node_image.hpp>
+#include <imagefactory/schematic.hpp>
+#include <talhelper/talconfig.hpp>
 
 namespace talgpu {
 
@@ -30,7 +31,7 @@ struct GenurlArgs {
   std::vector<std::string> env_files;
   std::string node;
   std::string registry_url = "factory.talos.dev";
-  std::string version = talos::k_latest_talos_version;  // talhelper: config.LatestTalosVersion
+  std::string version = talhelper::k_latest_talos_version;  // talhelper: config.LatestTalosVersion
   std::vector<std::string> extensions;
   std::vector<std::string> kernel_args;
   bool offline = false;
@@ -46,13 +47,13 @@ struct GenurlArgs {
 
 enum class UrlKind { installer, image };
 
-Result<std::string> url_for(UrlKind kind, const talos::ImageFactory& f, const talos::MachineSpec& spec,
-                            const talos::Schematic& s, const std::string& version, talos::FactoryClient* factory) {
-  std::string id = talos::schematic_id(s);
+Result<std::string> url_for(UrlKind kind, const imagefactory::ImageFactory& f, const talhelper::MachineSpec& spec,
+                            const imagefactory::Schematic& s, const std::string& version, imagefactory::FactoryClient* factory) {
+  std::string id = imagefactory::schematic_id(s);
   if (factory != nullptr) {
     TRY_ASSIGN(id, factory->submit(s));
   }
-  return kind == UrlKind::installer ? talos::installer_url(f, spec, id, version) : talos::image_url(f, spec, id, version);
+  return kind == UrlKind::installer ? imagefactory::installer_url(f, spec, id, version) : imagefactory::image_url(f, spec, id, version);
 }
 
 int run_genurl(Context& ctx, const GenurlArgs& args, UrlKind kind) {
@@ -61,20 +62,20 @@ int run_genurl(Context& ctx, const GenurlArgs& args, UrlKind kind) {
     throw Abort("invalid boot-method, should be one of iso, disk-image, pxe", k_exit_usage);
   }
   std::unique_ptr<http::Transport> transport;
-  std::unique_ptr<talos::FactoryClient> factory;
+  std::unique_ptr<imagefactory::FactoryClient> factory;
   std::vector<std::pair<std::string, std::string>> urls;  // node, url
   Diagnostics diags;
 
   if (file_exists(args.config)) {
-    talos::LoadOptions lo;
+    talhelper::LoadOptions lo;
     lo.path = args.config;
     lo.env_files = args.env_files;
-    const talos::TalConfig cfg = load_talconfig_or_abort(ctx, lo, diags);
+    const talhelper::TalConfig cfg = load_talconfig_or_abort(ctx, lo, diags);
     if (args.online) {
       transport = http::make_curl_transport();
-      factory = std::make_unique<talos::FactoryClient>(*transport, cfg.image_factory);
+      factory = std::make_unique<imagefactory::FactoryClient>(*transport, cfg.image_factory);
     }
-    std::string tag = talos::talos_tag(cfg.talos_version);
+    std::string tag = imagefactory::talos_tag(cfg.talos_version);
     for (const auto& n : cfg.nodes) {
       auto ips = n.ip_addresses();
       bool selected = n.hostname == args.node || std::find(ips.begin(), ips.end(), args.node) != ips.end();
@@ -85,7 +86,7 @@ int run_genurl(Context& ctx, const GenurlArgs& args, UrlKind kind) {
       if (kind == UrlKind::installer && !n.talos_image_url.empty()) {
         url = n.talos_image_url + ":" + tag;
       } else {
-        auto s = kind == UrlKind::installer ? talos::node_schematic(n) : talos::node_image_schematic(n);
+        auto s = kind == UrlKind::installer ? talhelper::node_schematic(n) : talhelper::node_image_schematic(n);
         url = s ? url_for(kind, cfg.image_factory, n.machine_spec, *s, tag, factory.get())
                 : Result<std::string>(tl::unexpected(s.error()));
       }
@@ -106,12 +107,12 @@ int run_genurl(Context& ctx, const GenurlArgs& args, UrlKind kind) {
                   k_exit_usage);
     }
   } else {
-    talos::Schematic s;
+    imagefactory::Schematic s;
     s.customization.extra_kernel_args = args.kernel_args;
     s.customization.official_extensions = args.extensions;
-    talos::ImageFactory f;
+    imagefactory::ImageFactory f;
     f.registry_url = args.registry_url;
-    talos::MachineSpec spec;
+    talhelper::MachineSpec spec;
     spec.secureboot = args.secureboot;
     if (kind == UrlKind::image) {
       spec.mode = args.mode;
@@ -122,9 +123,9 @@ int run_genurl(Context& ctx, const GenurlArgs& args, UrlKind kind) {
     }
     if (args.online) {
       transport = http::make_curl_transport();
-      factory = std::make_unique<talos::FactoryClient>(*transport, f);
+      factory = std::make_unique<imagefactory::FactoryClient>(*transport, f);
     }
-    auto url = url_for(kind, f, spec, s, talos::talos_tag(args.version), factory.get());
+    auto url = url_for(kind, f, spec, s, imagefactory::talos_tag(args.version), factory.get());
     if (!url) {
       throw Abort(url.error().describe(), k_exit_findings);
     }

@@ -15,10 +15,11 @@
 #include <core/http.hpp>
 #include <core/strings.hpp>
 #include <nvidia/gpu_node.hpp>
-#include <talos/factory_client.hpp>
-#include <talos/image_factory.hpp>
-#include <talos/schematic.hpp>
-#include <talos/talconfig.hpp>
+#include <imagefactory/factory_client.hpp>
+#include <imagefactory/image_factory.hpp>
+#include <talhelper/node_image.hpp>
+#include <imagefactory/schematic.hpp>
+#include <talhelper/talconfig.hpp>
 
 namespace talgpu {
 
@@ -52,11 +53,11 @@ std::string gpu_line(const nvidia::GpuNodeInfo& g) {
 
 int run_schematic(Context& ctx, const SchematicArgs& args) {
   Diagnostics diags;
-  talos::LoadOptions lo;
+  talhelper::LoadOptions lo;
   lo.path = args.config;
   lo.env_files = args.env_files;
-  const talos::TalConfig cfg = load_talconfig_or_abort(ctx, lo, diags);
-  std::vector<const talos::Node*> nodes;
+  const talhelper::TalConfig cfg = load_talconfig_or_abort(ctx, lo, diags);
+  std::vector<const talhelper::Node*> nodes;
   for (const auto& n : cfg.nodes) {
     auto ips = n.ip_addresses();
     if (args.node.empty() || n.hostname == args.node || std::find(ips.begin(), ips.end(), args.node) != ips.end()) {
@@ -71,23 +72,23 @@ int run_schematic(Context& ctx, const SchematicArgs& args) {
   }
 
   std::unique_ptr<http::Transport> transport;
-  std::unique_ptr<talos::FactoryClient> factory;
+  std::unique_ptr<imagefactory::FactoryClient> factory;
   if (args.online) {
     transport = http::make_curl_transport();
-    factory = std::make_unique<talos::FactoryClient>(*transport, cfg.image_factory);
+    factory = std::make_unique<imagefactory::FactoryClient>(*transport, cfg.image_factory);
   }
 
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
   std::string text;
-  for (const talos::Node* n : nodes) {
+  for (const talhelper::Node* n : nodes) {
     nvidia::GpuAnalysisOptions gopts;
     gopts.factory = factory.get();
     nvidia::GpuNodeInfo gpu = nvidia::analyze_gpu_node(cfg, *n, diags, gopts);
-    auto schematic = talos::node_schematic(*n);
+    auto schematic = talhelper::node_schematic(*n);
     if (!schematic) {
       continue;  // analyze_gpu_node reported every problem of it
     }
-    std::string id = n->talos_image_url.empty() ? talos::schematic_id(*schematic) : gpu.schematic_id;
+    std::string id = n->talos_image_url.empty() ? imagefactory::schematic_id(*schematic) : gpu.schematic_id;
     if (factory && n->talos_image_url.empty()) {
       auto online = factory->submit(*schematic);
       if (!online) {
@@ -100,7 +101,7 @@ int run_schematic(Context& ctx, const SchematicArgs& args) {
       j["node"] = n->hostname;
       j["id"] = id.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(id);
       j["installer"] = gpu.installer;
-      j["schematic"] = talos::schematic_json(*schematic);
+      j["schematic"] = imagefactory::schematic_json(*schematic);
       out.push_back(std::move(j));
       continue;
     }
@@ -116,7 +117,7 @@ int run_schematic(Context& ctx, const SchematicArgs& args) {
     if (!n->talos_image_url.empty()) {
       text += "# (the installer comes from talosImageURL; the schematic below is only used for boot images)\n";
     }
-    text += talos::canonical_yaml(*schematic);
+    text += imagefactory::canonical_yaml(*schematic);
   }
   diags.sort();
   print_diagnostics(ctx, diags);

@@ -33,7 +33,7 @@ std::shared_ptr<const nlohmann::json> get_optional(kube::client::Client& c, cons
 }
 
 int run_status(Context& ctx, const StatusOptions& o) {
-  talos::TalConfig cfg = load_declaration_or_abort(ctx, o.config);
+  talhelper::TalConfig cfg = load_declaration_or_abort(ctx, o.config);
   auto client = connect_or_abort(ctx, o.live);
   kube::StatusInputs in;
   in.config = &cfg;

@@ -8,7 +8,7 @@
 
 #include <app/command.hpp>
 #include <core/error.hpp>
-#include <talos/talconfig.hpp>
+#include <talhelper/talconfig.hpp>
 
 namespace talgpu {
 
@@ -29,12 +29,12 @@ void print_json(const Context& ctx, const std::string& file, bool valid, const D
 }
 
 int run_validate(const Context& ctx, const ValidateArgs& args) {
-  talos::LoadOptions opts;
+  talhelper::LoadOptions opts;
   opts.path = args.file;
   opts.env_files = args.env_files;
   opts.substitute_env = !args.no_substitute;
   Diagnostics diags;
-  auto cfg = talos::load_talconfig(opts, diags);
+  auto cfg = talhelper::load_talconfig(opts, diags);
   if (!cfg) {
     // Unreadable or not YAML at all: one located error, exit 2.
     const Error& e = cfg.error();

@@ -123,7 +123,7 @@ int run_verify_command(Context& ctx, const VerifyCmdOptions& o) {
   if (!timeout || timeout->count() <= 0) {
     throw Abort(fmt::format("--timeout {}: not a duration (examples: 90s, 5m, 1m30s)", talgpu::quoted(o.timeout)), k_exit_usage);
   }
-  std::optional<talos::TalConfig> cfg;
+  std::optional<talhelper::TalConfig> cfg;
   if (!o.config.empty() || file_exists("talconfig.yaml")) {
     cfg = load_declaration_or_abort(ctx, o.config);
   }

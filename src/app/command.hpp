@@ -41,5 +41,6 @@ void setup_label(CLI::App& app, Context& ctx, CommandRun& run);
 void setup_verify(CLI::App& app, Context& ctx, CommandRun& run);
 void setup_podsecurity(CLI::App& app, Context& ctx, CommandRun& run);
 void setup_explain(CLI::App& app, Context& ctx, CommandRun& run);
+void setup_probe(CLI::App& app, Context& ctx, CommandRun& run);
 
 }  // namespace talgpu

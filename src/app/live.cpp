@@ -30,8 +30,8 @@ std::unique_ptr<kube::client::Client> connect_or_abort(const Context& ctx, const
   return value_or_abort(kube::client::Client::create(*cfg, std::move(extra)));
 }
 
-talos::TalConfig load_declaration_or_abort(const Context& ctx, const std::string& config) {
-  talos::LoadOptions lo;
+talhelper::TalConfig load_declaration_or_abort(const Context& ctx, const std::string& config) {
+  talhelper::LoadOptions lo;
   lo.path = config.empty() ? "talconfig.yaml" : config;
   Diagnostics diags;
   auto cfg = load_talconfig_or_abort(ctx, lo, diags);

@@ -10,7 +10,7 @@
 #include <app/context.hpp>
 #include <kube/client/client.hpp>
 #include <kube/objects.hpp>
-#include <talos/talconfig.hpp>
+#include <talhelper/talconfig.hpp>
 
 namespace CLI {
 class App;
@@ -30,7 +30,7 @@ std::unique_ptr<kube::client::Client> connect_or_abort(const Context& ctx, const
                                                        kube::client::ClientOptions extra = {});
 
 // talconfig.yaml: `--config`, else ./talconfig.yaml. Aborts (exit 2) when it cannot be loaded.
-talos::TalConfig load_declaration_or_abort(const Context& ctx, const std::string& config);
+talhelper::TalConfig load_declaration_or_abort(const Context& ctx, const std::string& config);
 
 // Escapes control characters for human output (names and values come from the cluster).
 std::string safe_text(std::string_view s);

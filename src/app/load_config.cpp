@@ -4,8 +4,8 @@
 
 namespace talgpu {
 
-talos::TalConfig load_talconfig_or_abort(const Context& ctx, const talos::LoadOptions& opts, Diagnostics& diags) {
-  auto cfg = talos::load_talconfig(opts, diags);
+talhelper::TalConfig load_talconfig_or_abort(const Context& ctx, const talhelper::LoadOptions& opts, Diagnostics& diags) {
+  auto cfg = talhelper::load_talconfig(opts, diags);
   if (!cfg) {
     print_diagnostics(ctx, diags);
     throw Abort(cfg.error().describe(), k_exit_usage);

@@ -3,10 +3,10 @@
 // cannot be loaded at all, print what the loader collected and stop with exit 2.
 
 #include <app/context.hpp>
-#include <talos/talconfig.hpp>
+#include <talhelper/talconfig.hpp>
 
 namespace talgpu {
 
-talos::TalConfig load_talconfig_or_abort(const Context& ctx, const talos::LoadOptions& opts, Diagnostics& diags);
+talhelper::TalConfig load_talconfig_or_abort(const Context& ctx, const talhelper::LoadOptions& opts, Diagnostics& diags);
 
 }  // namespace talgpu

@@ -28,7 +28,7 @@ struct NodeReport {
   std::string error;
 };
 
-std::vector<kube::Node> selected_nodes(const talos::TalConfig& cfg, const std::vector<std::string>& only) {
+std::vector<kube::Node> selected_nodes(const talhelper::TalConfig& cfg, const std::vector<std::string>& only) {
   std::vector<kube::Node> out;
   std::vector<std::string> names;
   for (const auto& n : cfg.nodes) {
@@ -117,7 +117,7 @@ void add_reconcile_flags(CLI::App& app, ReconcileOptions& o, ReconcileKind kind)
 }
 
 int run_reconcile(Context& ctx, const ReconcileOptions& o, ReconcileKind kind) {
-  talos::TalConfig cfg = load_declaration_or_abort(ctx, o.config);
+  talhelper::TalConfig cfg = load_declaration_or_abort(ctx, o.config);
   std::vector<kube::Node> declared = selected_nodes(cfg, o.nodes);
   auto client = connect_or_abort(ctx, o.live);
   std::vector<NodeReport> reports;

@@ -28,14 +28,14 @@
 #include <kube/manifest_loader.hpp>
 #include <kube/objects.hpp>
 #include <nvidia/gpu_node.hpp>
-#include <talos/talconfig.hpp>
+#include <talhelper/talconfig.hpp>
 
 namespace talgpu::check {
 
 // A node as the checker sees it.
 struct NodeInfo {
   kube::Node node;
-  const talos::Node* declared = nullptr;  // the talconfig entry, when declared
+  const talhelper::Node* declared = nullptr;  // the talconfig entry, when declared
   std::optional<nvidia::GpuNodeInfo> gpu;  // GPU facts of a declared GPU node
   bool is_gpu = false;                     // declared or observed as a GPU node
 };
@@ -124,7 +124,7 @@ struct Placement {
 };
 
 struct CheckInputs {
-  const talos::TalConfig* config = nullptr;  // declared nodes (optional)
+  const talhelper::TalConfig* config = nullptr;  // declared nodes (optional)
   const kube::Manifests* manifests = nullptr;
   std::vector<kube::Node> observed;  // from --nodes (optional)
   // Diagnostics the GPU analysis already produced for these nodes can be passed through here;
@@ -154,7 +154,7 @@ std::string workload_id(const kube::Workload& w);
 // Builds the checker's nodes from talconfig (labels, kubelet labels, control-plane taint, taints)
 // and observed nodes (which replace declared ones of the same name). GPU analysis diagnostics go
 // to `diags` when `analyze` is set.
-std::vector<NodeInfo> build_nodes(const talos::TalConfig* cfg, std::vector<kube::Node> observed, bool analyze,
+std::vector<NodeInfo> build_nodes(const talhelper::TalConfig* cfg, std::vector<kube::Node> observed, bool analyze,
                                   Diagnostics& diags);
 
 }  // namespace talgpu::check

@@ -51,6 +51,10 @@ struct SourceRegistryImpl {
   std::deque<std::string> texts;  // texts[id]; a deque: references stay valid as we grow
   std::vector<FileName> names;    // names[id], for Mark::location() (every diagnostic and model location)
   std::unordered_map<std::string, int32_t> by_name;
+  // Line starts of the texts a diagnostic has pointed into, built on the first look: rendering
+  // many findings in one big file must not rescan it from the start for each (O(findings x size)).
+  std::mutex lines_mutex;
+  std::unordered_map<const char*, std::vector<size_t>> line_starts;
 };
 
 SourceRegistry::SourceRegistry() : m_impl(std::make_unique<SourceRegistryImpl>()) {}
@@ -94,12 +98,20 @@ std::string_view SourceRegistry::line_of(std::string_view name, int line) const 
     return {};
   }
   size_t pos = 0;
-  for (int l = 1; l < line; ++l) {
-    pos = t.find('\n', pos);
-    if (pos == std::string_view::npos) {
+  {
+    std::lock_guard lock(m_impl->lines_mutex);
+    auto [it, inserted] = m_impl->line_starts.try_emplace(t.data());
+    std::vector<size_t>& starts = it->second;
+    if (inserted) {
+      starts.push_back(0);
+      for (size_t nl = t.find('\n'); nl != std::string_view::npos; nl = t.find('\n', nl + 1)) {
+        starts.push_back(nl + 1);
+      }
+    }
+    if (static_cast<size_t>(line) > starts.size()) {
       return {};
     }
-    ++pos;
+    pos = starts[static_cast<size_t>(line) - 1];
   }
   size_t end = t.find('\n', pos);
   std::string_view out = t.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);

@@ -45,7 +45,7 @@ bool schematic_has_nvidia(const yaml::Node& schematic) {
   return se && contains_nvidia(*se);
 }
 
-Node declared_node(const talos::Node& n, bool allow_scheduling_on_control_planes) {
+Node declared_node(const talhelper::Node& n, bool allow_scheduling_on_control_planes) {
   Node out;
   out.name = n.hostname;
   out.source = NodeSource::declared;
@@ -72,7 +72,7 @@ Node declared_node(const talos::Node& n, bool allow_scheduling_on_control_planes
   return out;
 }
 
-std::vector<Node> declared_nodes(const talos::TalConfig& cfg) {
+std::vector<Node> declared_nodes(const talhelper::TalConfig& cfg) {
   std::vector<Node> out;
   for (const auto& n : cfg.nodes) {
     out.push_back(declared_node(n, cfg.allow_scheduling_on_control_planes));

@@ -14,12 +14,12 @@
 #include <vector>
 
 #include <kube/objects.hpp>
-#include <talos/talconfig.hpp>
+#include <talhelper/talconfig.hpp>
 
 namespace talgpu::kube {
 
-Node declared_node(const talos::Node& node, bool allow_scheduling_on_control_planes);
-std::vector<Node> declared_nodes(const talos::TalConfig& cfg);
+Node declared_node(const talhelper::Node& node, bool allow_scheduling_on_control_planes);
+std::vector<Node> declared_nodes(const talhelper::TalConfig& cfg);
 
 // Splits a Talos taint value: "true:NoSchedule" → {"true", "NoSchedule"}, "NoSchedule" → {"", "NoSchedule"}.
 Taint parse_talos_taint(const std::string& key, const std::string& value, SourceLocation loc = {});

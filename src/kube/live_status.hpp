@@ -11,7 +11,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include <kube/client/nodes.hpp>
-#include <talos/talconfig.hpp>
+#include <talhelper/talconfig.hpp>
 
 namespace talgpu::kube {
 
@@ -52,7 +52,7 @@ struct ClusterStatus {
 };
 
 struct StatusInputs {
-  const talos::TalConfig* config = nullptr;
+  const talhelper::TalConfig* config = nullptr;
   std::vector<client::ObservedNode> observed;
   std::shared_ptr<const nlohmann::json> runtime_class;  // null: not found
   std::string gpu_namespace = "nvidia";

@@ -676,68 +676,52 @@ const yaml::Node* child(const yaml::Node* n, std::string_view key) {
   return c && !c->is_null() ? c : nullptr;
 }
 
-// The DaemonSet the nvidia-device-plugin chart renders
-// (deployments/helm/nvidia-device-plugin/templates/daemonset-device-plugin.yml), built as a YAML
-// pod template from the chart's values.yaml defaults overridden by spec.values, then read with the
-// normal pod reader so every value keeps the location it was written at in the HelmRelease.
-Workload device_plugin_daemonset(const HelmRelease& hr, const yaml::Node* values, Diagnostics& diags) {
-  yaml::Node spec = yaml::Node::mapping();
-  // Chart defaults (values.yaml).
+// The chart's default tolerations (values.yaml).
+yaml::Node chart_default_tolerations() {
   yaml::Node tolerations = yaml::Node::sequence();
-  {
-    yaml::Node t1 = yaml::Node::mapping();
-    t1.set("key", yaml::Node::string("CriticalAddonsOnly"));
-    t1.set("operator", yaml::Node::string("Exists"));
-    yaml::Node t2 = yaml::Node::mapping();
-    t2.set("key", yaml::Node::string("nvidia.com/gpu"));
-    t2.set("operator", yaml::Node::string("Exists"));
-    t2.set("effect", yaml::Node::string("NoSchedule"));
-    tolerations.push_back(t1);
-    tolerations.push_back(t2);
-  }
+  yaml::Node t1 = yaml::Node::mapping();
+  t1.set("key", yaml::Node::string("CriticalAddonsOnly"));
+  t1.set("operator", yaml::Node::string("Exists"));
+  yaml::Node t2 = yaml::Node::mapping();
+  t2.set("key", yaml::Node::string("nvidia.com/gpu"));
+  t2.set("operator", yaml::Node::string("Exists"));
+  t2.set("effect", yaml::Node::string("NoSchedule"));
+  tolerations.push_back(t1);
+  tolerations.push_back(t2);
+  return tolerations;
+}
+
+// The chart's default affinity (values.yaml): NFD's NVIDIA PCI label, or GFD's gpu.present.
+yaml::Node chart_default_affinity() {
   yaml::Node affinity = yaml::Node::mapping();
-  {
-    yaml::Node terms = yaml::Node::sequence();
-    auto term = [&terms](const char* key, const char* value) {
-      yaml::Node expr = yaml::Node::mapping();
-      expr.set("key", yaml::Node::string(key));
-      expr.set("operator", yaml::Node::string("In"));
-      yaml::Node vals = yaml::Node::sequence();
-      vals.push_back(yaml::Node::string(value));
-      expr.set("values", vals);
-      yaml::Node exprs = yaml::Node::sequence();
-      exprs.push_back(expr);
-      yaml::Node t = yaml::Node::mapping();
-      t.set("matchExpressions", exprs);
-      terms.push_back(t);
-    };
-    term("feature.node.kubernetes.io/pci-10de.present", "true");
-    term("feature.node.kubernetes.io/cpu-model.vendor_id", "NVIDIA");
-    term("nvidia.com/gpu.present", "true");
-    yaml::Node req = yaml::Node::mapping();
-    req.set("nodeSelectorTerms", terms);
-    yaml::Node na = yaml::Node::mapping();
-    na.set("requiredDuringSchedulingIgnoredDuringExecution", req);
-    affinity.set("nodeAffinity", na);
-  }
-  spec.set("tolerations", child(values, "tolerations") ? *child(values, "tolerations") : tolerations);
-  spec.set("affinity", child(values, "affinity") ? *child(values, "affinity") : affinity);
-  if (const yaml::Node* ns = child(values, "nodeSelector")) {
-    spec.set("nodeSelector", *ns);
-  }
-  if (const yaml::Node* rc = child(values, "runtimeClassName")) {
-    spec.set("runtimeClassName", *rc);
-  }
-  spec.set("priorityClassName", child(values, "priorityClassName") ? *child(values, "priorityClassName")
-                                                                    : yaml::Node::string("system-node-critical"));
-  if (const yaml::Node* hn = child(child(values, "devicePlugin"), "enableHostNetwork")) {
-    spec.set("hostNetwork", *hn);
-  }
-  if (const yaml::Node* psc = child(values, "podSecurityContext"); psc && psc->is_mapping() && psc->size() > 0) {
-    spec.set("securityContext", *psc);
-  }
-  // The plugin container: image, env and security context (the chart's default is
-  // allowPrivilegeEscalation=false with all capabilities dropped).
+  yaml::Node terms = yaml::Node::sequence();
+  auto term = [&terms](const char* key, const char* value) {
+    yaml::Node expr = yaml::Node::mapping();
+    expr.set("key", yaml::Node::string(key));
+    expr.set("operator", yaml::Node::string("In"));
+    yaml::Node vals = yaml::Node::sequence();
+    vals.push_back(yaml::Node::string(value));
+    expr.set("values", vals);
+    yaml::Node exprs = yaml::Node::sequence();
+    exprs.push_back(expr);
+    yaml::Node t = yaml::Node::mapping();
+    t.set("matchExpressions", exprs);
+    terms.push_back(t);
+  };
+  term("feature.node.kubernetes.io/pci-10de.present", "true");
+  term("feature.node.kubernetes.io/cpu-model.vendor_id", "NVIDIA");
+  term("nvidia.com/gpu.present", "true");
+  yaml::Node req = yaml::Node::mapping();
+  req.set("nodeSelectorTerms", terms);
+  yaml::Node na = yaml::Node::mapping();
+  na.set("requiredDuringSchedulingIgnoredDuringExecution", req);
+  affinity.set("nodeAffinity", na);
+  return affinity;
+}
+
+// The plugin container: image, env and security context (the chart's default is
+// allowPrivilegeEscalation=false with all capabilities dropped).
+yaml::Node plugin_container(const HelmRelease& hr, const yaml::Node* values) {
   yaml::Node ctr = yaml::Node::mapping();
   ctr.set("name", yaml::Node::string("nvidia-device-plugin-ctr"));
   std::string repo = str_at(values ? *values : yaml::Node(), {"image", "repository"});
@@ -777,52 +761,25 @@ Workload device_plugin_daemonset(const HelmRelease& hr, const yaml::Node* values
   if (const yaml::Node* res = child(values, "resources"); res && res->is_mapping() && res->size() > 0) {
     ctr.set("resources", *res);
   }
-  yaml::Node containers = yaml::Node::sequence();
-  containers.push_back(ctr);
-  spec.set("containers", containers);
-  yaml::Node vols = yaml::Node::sequence();
-  {
-    yaml::Node v = yaml::Node::mapping();
-    v.set("name", yaml::Node::string("device-plugin"));
-    yaml::Node hp = yaml::Node::mapping();
-    hp.set("path", yaml::Node::string("/var/lib/kubelet/device-plugins"));
-    v.set("hostPath", hp);
-    vols.push_back(v);
+  return ctr;
+}
+
+// Generated nodes carry no file, so their locations fall back to the HelmRelease.
+void mark_generated(yaml::Node& n) {
+  if (n.mark().file < 0) {
+    yaml::Mark m;
+    m.file = -1;
+    n.set_mark(m);
   }
-  spec.set("volumes", vols);
-  // Generated nodes point at the HelmRelease.
-  std::function<void(yaml::Node&)> mark = [&](yaml::Node& n) {
-    if (n.mark().file < 0) {
-      yaml::Mark m;
-      m.file = -1;
-      n.set_mark(m);
-    }
-    for (auto& i : n.items()) {
-      mark(i);
-    }
-    for (auto& e : n.entries()) {
-      mark(e.value);
-    }
-  };
-  mark(spec);
-  yaml::Node meta = yaml::Node::mapping();
-  if (const yaml::Node* ann = child(values, "podAnnotations")) {
-    meta.set("annotations", *ann);
+  for (auto& i : n.items()) {
+    mark_generated(i);
   }
-  Workload w;
-  w.kind = WorkloadKind::daemon_set;
-  w.api_version = "apps/v1";
-  std::string fullname = str_at(values ? *values : yaml::Node(), {"fullnameOverride"});
-  if (fullname.empty()) {
-    fullname = hr.name.find("nvidia-device-plugin") != std::string::npos ? hr.name : hr.name + "-nvidia-device-plugin";
+  for (auto& e : n.entries()) {
+    mark_generated(e.value);
   }
-  w.name = fullname;
-  std::string ns_override = str_at(values ? *values : yaml::Node(), {"namespaceOverride"});
-  w.namespace_ = !ns_override.empty() ? ns_override : !hr.target_namespace.empty() ? hr.target_namespace : hr.namespace_;
-  w.location = hr.location;
-  w.derived_from = fmt::format("HelmRelease {}/{}", hr.namespace_, hr.name);
-  w.pod = read_pod_spec(spec, &meta, "spec.values", diags);
-  // Locations of generated values fall back to the HelmRelease.
+}
+
+void locate_at_release(Workload& w, const HelmRelease& hr) {
   auto fix = [&hr](SourceLocation& l) {
     if (l.empty()) {
       l = hr.location;
@@ -843,6 +800,62 @@ Workload device_plugin_daemonset(const HelmRelease& hr, const yaml::Node* values
     fix(c.location);
     fix(c.image_location);
   }
+}
+
+// The DaemonSet the nvidia-device-plugin chart renders
+// (deployments/helm/nvidia-device-plugin/templates/daemonset-device-plugin.yml), built as a YAML
+// pod template from the chart's values.yaml defaults overridden by spec.values, then read with the
+// normal pod reader so every value keeps the location it was written at in the HelmRelease.
+Workload device_plugin_daemonset(const HelmRelease& hr, const yaml::Node* values, Diagnostics& diags) {
+  yaml::Node spec = yaml::Node::mapping();
+  spec.set("tolerations", child(values, "tolerations") ? *child(values, "tolerations") : chart_default_tolerations());
+  spec.set("affinity", child(values, "affinity") ? *child(values, "affinity") : chart_default_affinity());
+  if (const yaml::Node* ns = child(values, "nodeSelector")) {
+    spec.set("nodeSelector", *ns);
+  }
+  if (const yaml::Node* rc = child(values, "runtimeClassName")) {
+    spec.set("runtimeClassName", *rc);
+  }
+  spec.set("priorityClassName", child(values, "priorityClassName") ? *child(values, "priorityClassName")
+                                                                    : yaml::Node::string("system-node-critical"));
+  if (const yaml::Node* hn = child(child(values, "devicePlugin"), "enableHostNetwork")) {
+    spec.set("hostNetwork", *hn);
+  }
+  if (const yaml::Node* psc = child(values, "podSecurityContext"); psc && psc->is_mapping() && psc->size() > 0) {
+    spec.set("securityContext", *psc);
+  }
+  yaml::Node containers = yaml::Node::sequence();
+  containers.push_back(plugin_container(hr, values));
+  spec.set("containers", containers);
+  yaml::Node vols = yaml::Node::sequence();
+  {
+    yaml::Node v = yaml::Node::mapping();
+    v.set("name", yaml::Node::string("device-plugin"));
+    yaml::Node hp = yaml::Node::mapping();
+    hp.set("path", yaml::Node::string("/var/lib/kubelet/device-plugins"));
+    v.set("hostPath", hp);
+    vols.push_back(v);
+  }
+  spec.set("volumes", vols);
+  mark_generated(spec);
+  yaml::Node meta = yaml::Node::mapping();
+  if (const yaml::Node* ann = child(values, "podAnnotations")) {
+    meta.set("annotations", *ann);
+  }
+  Workload w;
+  w.kind = WorkloadKind::daemon_set;
+  w.api_version = "apps/v1";
+  std::string fullname = str_at(values ? *values : yaml::Node(), {"fullnameOverride"});
+  if (fullname.empty()) {
+    fullname = hr.name.find("nvidia-device-plugin") != std::string::npos ? hr.name : hr.name + "-nvidia-device-plugin";
+  }
+  w.name = fullname;
+  std::string ns_override = str_at(values ? *values : yaml::Node(), {"namespaceOverride"});
+  w.namespace_ = !ns_override.empty() ? ns_override : !hr.target_namespace.empty() ? hr.target_namespace : hr.namespace_;
+  w.location = hr.location;
+  w.derived_from = fmt::format("HelmRelease {}/{}", hr.namespace_, hr.name);
+  w.pod = read_pod_spec(spec, &meta, "spec.values", diags);
+  locate_at_release(w, hr);
   return w;
 }
 
@@ -1112,12 +1125,18 @@ const RuntimeClass* Manifests::find_runtime_class(std::string_view name) const {
 }
 
 const Namespace* Manifests::find_namespace(std::string_view name) const {
-  for (const auto& ns : namespaces) {
-    if (ns.name == name) {
-      return &ns;
+  // An index built on the first lookup (a tree with a Namespace per workload made every lookup a
+  // scan: quadratic). The first Namespace of a name wins, as the scan had it.
+  if (m_namespace_index_size != namespaces.size()) {
+    m_namespace_index.clear();
+    m_namespace_index.reserve(namespaces.size());
+    for (size_t i = 0; i < namespaces.size(); ++i) {
+      m_namespace_index.emplace(namespaces[i].name, i);
     }
+    m_namespace_index_size = namespaces.size();
   }
-  return nullptr;
+  auto it = m_namespace_index.find(std::string(name));
+  return it == m_namespace_index.end() ? nullptr : &namespaces[it->second];
 }
 
 int64_t Manifests::gpu_time_slicing_replicas() const {

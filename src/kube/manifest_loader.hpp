@@ -17,6 +17,7 @@
 
 #include <deque>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <core/diagnostic.hpp>
@@ -43,6 +44,12 @@ struct Manifests {
   const Namespace* find_namespace(std::string_view name) const;
   // The highest time-slicing replica count for nvidia.com/gpu (1 when there is none).
   int64_t gpu_time_slicing_replicas() const;
+
+ private:
+  // find_namespace's index (name -> position), rebuilt when `namespaces` has grown. Names are
+  // copied, so a copied Manifests keeps a valid index.
+  mutable std::unordered_map<std::string, size_t> m_namespace_index;
+  mutable size_t m_namespace_index_size = 0;
 };
 
 struct ManifestLoadOptions {

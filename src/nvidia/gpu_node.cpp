@@ -6,15 +6,16 @@
 #include <fmt/format.h>
 
 #include <core/strings.hpp>
-#include <talos/factory_client.hpp>
-#include <talos/image_factory.hpp>
+#include <imagefactory/factory_client.hpp>
+#include <imagefactory/image_factory.hpp>
+#include <talhelper/node_image.hpp>
 #include <yaml/document.hpp>
 
 namespace talgpu::nvidia {
 
 namespace {
 
-using talos::Schematic;
+using imagefactory::Schematic;
 
 bool is_nvidia_module(std::string_view name) {
   return name.rfind("nvidia", 0) == 0;
@@ -53,7 +54,7 @@ const yaml::Node* descend(const yaml::Node* n, const std::vector<std::string>& k
   return n;
 }
 
-void modules_from_patch(const talos::Patch& patch, std::vector<std::pair<std::string, SourceLocation>>& out) {
+void modules_from_patch(const talhelper::Patch& patch, std::vector<std::pair<std::string, SourceLocation>>& out) {
   std::string name = patch.file.empty() ? patch.location.str() + " (patch)" : patch.file;
   auto docs = yaml::parse(patch.text, name);
   if (!docs) {
@@ -96,11 +97,11 @@ void modules_from_patch(const talos::Patch& patch, std::vector<std::pair<std::st
   }
 }
 
-SourceLocation url_location(const talos::Node& node) {
+SourceLocation url_location(const talhelper::Node& node) {
   return node.talos_image_url_location.empty() ? node.location : node.talos_image_url_location;
 }
 
-SourceLocation extension_location(const Schematic& s, size_t i, const talos::Node& node) {
+SourceLocation extension_location(const Schematic& s, size_t i, const talhelper::Node& node) {
   const auto& locs = s.customization.official_extension_locations;
   if (i < locs.size() && !locs[i].empty()) {
     return locs[i];
@@ -117,7 +118,7 @@ std::string join(const std::vector<std::string>& v, std::string_view sep) {
 }
 
 // Checks the NVIDIA extensions of a known schematic and fills tier/flavour.
-void analyze_extensions(const Schematic& s, const std::optional<Version>& talos, const talos::Node& node,
+void analyze_extensions(const Schematic& s, const std::optional<Version>& talos, const talhelper::Node& node,
                         GpuNodeInfo& info, Diagnostics& diags) {
   const auto& exts = s.customization.official_extensions;
   struct Seen {
@@ -141,7 +142,7 @@ void analyze_extensions(const Schematic& s, const std::optional<Version>& talos,
         diags.warning("gpu-legacy-extension",
                       fmt::format("{}: {} is the pre-1.8 extension name; Talos {} splits it into -lts and "
                                   "-production and the factory substitutes {}",
-                                  node.hostname, talgpu::quoted(exts[i]), talos::talos_tag(info.talos_version),
+                                  node.hostname, talgpu::quoted(exts[i]), imagefactory::talos_tag(info.talos_version),
                                   talgpu::quoted(ext->name + "-lts")),
                       loc, fmt::format("write siderolabs/{}-lts (or -production, the same for every NVIDIA extension)",
                                        ext->name));
@@ -252,7 +253,7 @@ std::optional<std::string> installer_url_schematic_id(std::string_view url) {
   if (auto colon = last.find(':'); colon != std::string_view::npos) {
     last = last.substr(0, colon);
   }
-  if (!talos::looks_like_schematic_id(last)) {
+  if (!imagefactory::looks_like_schematic_id(last)) {
     return std::nullopt;
   }
   std::string_view repo = url.substr(0, slash);
@@ -284,8 +285,8 @@ std::vector<Schematic> nvidia_candidate_schematics(const Version& talos) {
       if (order == 1) {
         std::sort(exts.begin(), exts.end());  // the factory web page sorts alphabetically
       }
-      Schematic s = talos::schematic_with_extensions(exts);
-      if (ids.insert(talos::schematic_id(s)).second) {
+      Schematic s = imagefactory::schematic_with_extensions(exts);
+      if (ids.insert(imagefactory::schematic_id(s)).second) {
         out.push_back(std::move(s));
       }
     }
@@ -321,7 +322,7 @@ std::vector<Schematic> nvidia_candidate_schematics(const Version& talos) {
   return out;
 }
 
-std::vector<std::pair<std::string, SourceLocation>> nvidia_modules_in_config(const talos::Node& node) {
+std::vector<std::pair<std::string, SourceLocation>> nvidia_modules_in_config(const talhelper::Node& node) {
   std::vector<std::pair<std::string, SourceLocation>> out;
   for (const auto& m : node.kernel_modules) {
     add_module(out, m.name, m.location.empty() ? node.location : m.location);
@@ -332,17 +333,17 @@ std::vector<std::pair<std::string, SourceLocation>> nvidia_modules_in_config(con
   return out;
 }
 
-GpuNodeInfo analyze_gpu_node(const talos::TalConfig& cfg, const talos::Node& node, Diagnostics& diags,
+GpuNodeInfo analyze_gpu_node(const talhelper::TalConfig& cfg, const talhelper::Node& node, Diagnostics& diags,
                              const GpuAnalysisOptions& opts) {
   GpuNodeInfo info;
   info.hostname = node.hostname;
-  info.talos_version = talos::talos_tag(cfg.talos_version);
+  info.talos_version = imagefactory::talos_tag(cfg.talos_version);
   std::optional<Version> talos = Version::parse(cfg.talos_version);
   if (talos && talos->prerelease.empty() == false) {
     talos = Version{talos->major, talos->minor, talos->patch, {}};
   }
 
-  if (auto img = talos::installer_image(cfg, node)) {
+  if (auto img = talhelper::installer_image(cfg, node)) {
     info.installer = *img;
   } else {
     diags.error(img.error().rule.empty() ? "imagefactory-template" : img.error().rule, img.error().message,
@@ -357,11 +358,11 @@ GpuNodeInfo analyze_gpu_node(const talos::TalConfig& cfg, const talos::Node& nod
     auto id = installer_url_schematic_id(node.talos_image_url);
     if (id) {
       info.schematic_id = *id;
-      if (*id == talos::k_empty_schematic_id) {
+      if (*id == imagefactory::k_empty_schematic_id) {
         schematic = Schematic{};
       } else if (talos) {
         for (auto& c : nvidia_candidate_schematics(*talos)) {
-          if (talos::schematic_id(c) == *id) {
+          if (imagefactory::schematic_id(c) == *id) {
             schematic = std::move(c);
             info.evidence = GpuEvidence::recognised_url;
             break;
@@ -394,13 +395,13 @@ GpuNodeInfo analyze_gpu_node(const talos::TalConfig& cfg, const talos::Node& nod
   } else {
     if (node.schematic) {
       Diagnostics local;
-      schematic = talos::read_schematic(*node.schematic, local);
+      schematic = imagefactory::read_schematic(*node.schematic, local);
       diags.append(local);
     } else {
       schematic = Schematic{};
     }
     if (schematic) {
-      info.schematic_id = talos::schematic_id(*schematic);
+      info.schematic_id = imagefactory::schematic_id(*schematic);
       info.evidence = GpuEvidence::schematic;
     }
   }

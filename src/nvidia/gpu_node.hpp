@@ -17,10 +17,10 @@
 
 #include <core/diagnostic.hpp>
 #include <nvidia/catalog.hpp>
-#include <talos/schematic.hpp>
-#include <talos/talconfig.hpp>
+#include <imagefactory/schematic.hpp>
+#include <talhelper/talconfig.hpp>
 
-namespace talgpu::talos {
+namespace talgpu::imagefactory {
 class FactoryClient;
 }
 
@@ -53,13 +53,13 @@ struct GpuNodeInfo {
 };
 
 struct GpuAnalysisOptions {
-  talos::FactoryClient* factory = nullptr;  // set for --online: GET /schematics/<id>
+  imagefactory::FactoryClient* factory = nullptr;  // set for --online: GET /schematics/<id>
 };
 
 // Analyses one node. Diagnostics (rules gpu-mixed-tiers, gpu-toolkit-missing, gpu-kmod-missing,
 // gpu-conflicting-kmods, gpu-legacy-extension, gpu-extension-unavailable, gpu-kernel-modules-missing,
 // gpu-driver-unknown, gpu-unverified, gpu-factory-lookup, schematic-*) go to `diags`.
-GpuNodeInfo analyze_gpu_node(const talos::TalConfig& cfg, const talos::Node& node, Diagnostics& diags,
+GpuNodeInfo analyze_gpu_node(const talhelper::TalConfig& cfg, const talhelper::Node& node, Diagnostics& diags,
                              const GpuAnalysisOptions& opts = {});
 
 // The schematic ID inside a factory installer repository
@@ -70,10 +70,10 @@ std::optional<std::string> installer_url_schematic_id(std::string_view url);
 // The standard NVIDIA extension sets for a Talos release with their schematics, for recognising
 // opaque IDs: every kmod flavour and tier with its toolkit, alone and with up to two common
 // companions (fabric manager, CPU microcode, ...), each in listed and alphabetical order.
-std::vector<talos::Schematic> nvidia_candidate_schematics(const Version& talos);
+std::vector<imagefactory::Schematic> nvidia_candidate_schematics(const Version& talos);
 
 // NVIDIA kernel modules the node's config loads (kernelModules and machine.kernel.modules in
 // its patches, strategic-merge or JSON6902), in order of appearance, without duplicates.
-std::vector<std::pair<std::string, SourceLocation>> nvidia_modules_in_config(const talos::Node& node);
+std::vector<std::pair<std::string, SourceLocation>> nvidia_modules_in_config(const talhelper::Node& node);
 
 }  // namespace talgpu::nvidia

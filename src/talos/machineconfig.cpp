@@ -92,53 +92,8 @@ Node default_audit_policy() {
   return policy;
 }
 
-}  // namespace
-
-Result<std::vector<Node>> generate_config(MachineType type, const GenOptions& o, const SecretsBundle& s) {
-  const Contract& c = o.contract;
-  if (!c.at_least(1, 3) || c.greater(1, Contract::k_newest_minor)) {
-    return fail("version contract " + c.str() + " is not supported (talgpu generates v1.3 to v1." +
-                std::to_string(Contract::k_newest_minor) + " configs)");
-  }
-  if (o.cluster_name.empty()) {
-    return fail("a cluster name is required");
-  }
-  if (o.endpoint.empty()) {
-    return fail("a control plane endpoint is required");
-  }
-  std::string k8s = o.kubernetes_version;
-  if (!k8s.empty() && k8s[0] == 'v') {
-    k8s.erase(0, 1);
-  }
-  if (k8s.empty()) {
-    return fail("a Kubernetes version is required");
-  }
-  const bool cp = type == MachineType::controlplane;
-  const bool hide_rbac = c.greater(1, 11);  // HideRBACAndKeyUsage / multidoc hostname (1.12)
-
-  Node doc = Node::mapping();
-  doc.set("version", Node::string("v1alpha1"));
-  doc.set("debug", Node::boolean(false));
-  doc.set("persist", Node::boolean(true));
-
-  // --- machine ---
-  Node m = Node::mapping();
-  m.set("type", Node::string(machine_type_name(type)));
-  m.set("token", Node::string(s.trustd_token));
-  m.set("ca", ca_node(s.os, cp));
-  m.set("certSANs", str_list(o.additional_sans));
-  Node kubelet = Node::mapping();
-  kubelet.set("image", Node::string("ghcr.io/siderolabs/kubelet:v" + k8s));
-  if (c.stable_hostname_default()) {
-    kubelet.set("defaultRuntimeSeccompProfileEnabled", Node::boolean(true));
-  }
-  if (c.apid_ext_key_usage_default()) {
-    kubelet.set("disableManifestsDirectory", Node::boolean(true));
-  }
-  m.set("kubelet", std::move(kubelet));
-  if (!c.kubespan_multidoc()) {
-    m.set("network", Node::mapping());
-  }
+// machine.install (v1alpha1 InstallConfig as generate/install.go fills it).
+Node install_section(const GenOptions& o, const Contract& c) {
   Node install = Node::mapping();
   if (!o.install_disk.empty()) {
     install.set("disk", Node::string(o.install_disk));
@@ -153,21 +108,12 @@ Result<std::vector<Node>> generate_config(MachineType type, const GenOptions& o,
   if (c.grub_use_uki_cmdline_default()) {
     install.set("grubUseUKICmdline", Node::boolean(true));
   }
-  m.set("install", std::move(install));
-  if (!o.sysctls.empty()) {
-    Node sysctls = Node::mapping();
-    for (const auto& [k, v] : o.sysctls) {
-      sysctls.set(k, Node::string(v));
-    }
-    m.set("sysctls", std::move(sysctls));
-  }
-  if (!o.registry_mirrors.empty() && !c.multidoc_network()) {
-    Node mirrors = Node::mapping();
-    for (const auto& mirror : o.registry_mirrors) {
-      mirrors.set(mirror.host, Node::mapping()).set("endpoints", str_list(mirror.endpoints));
-    }
-    m.set("registries", Node::mapping()).set("mirrors", std::move(mirrors));
-  }
+  return install;
+}
+
+// machine.features: the defaults each version contract switches on (generate/features.go).
+Node features_section(const Contract& c) {
+  const bool hide_rbac = c.greater(1, 11);  // HideRBACAndKeyUsage (1.12)
   Node features = Node::mapping();
   if (!hide_rbac) {
     features.set("rbac", Node::boolean(true));
@@ -195,13 +141,82 @@ Result<std::vector<Node>> generate_config(MachineType type, const GenOptions& o,
     }
     features.set("hostDNS", std::move(dns));
   }
-  m.set("features", std::move(features));
+  return features;
+}
+
+Node machine_section(MachineType type, const GenOptions& o, const SecretsBundle& s, const std::string& k8s) {
+  const Contract& c = o.contract;
+  const bool cp = type == MachineType::controlplane;
+  Node m = Node::mapping();
+  m.set("type", Node::string(machine_type_name(type)));
+  m.set("token", Node::string(s.trustd_token));
+  m.set("ca", ca_node(s.os, cp));
+  m.set("certSANs", str_list(o.additional_sans));
+  Node kubelet = Node::mapping();
+  kubelet.set("image", Node::string("ghcr.io/siderolabs/kubelet:v" + k8s));
+  if (c.stable_hostname_default()) {
+    kubelet.set("defaultRuntimeSeccompProfileEnabled", Node::boolean(true));
+  }
+  if (c.apid_ext_key_usage_default()) {
+    kubelet.set("disableManifestsDirectory", Node::boolean(true));
+  }
+  m.set("kubelet", std::move(kubelet));
+  if (!c.kubespan_multidoc()) {
+    m.set("network", Node::mapping());
+  }
+  m.set("install", install_section(o, c));
+  if (!o.sysctls.empty()) {
+    Node sysctls = Node::mapping();
+    for (const auto& [k, v] : o.sysctls) {
+      sysctls.set(k, Node::string(v));
+    }
+    m.set("sysctls", std::move(sysctls));
+  }
+  if (!o.registry_mirrors.empty() && !c.multidoc_network()) {
+    Node mirrors = Node::mapping();
+    for (const auto& mirror : o.registry_mirrors) {
+      mirrors.set(mirror.host, Node::mapping()).set("endpoints", str_list(mirror.endpoints));
+    }
+    m.set("registries", Node::mapping()).set("mirrors", std::move(mirrors));
+  }
+  m.set("features", features_section(c));
   if (cp && c.exclude_from_lb_label()) {
     m.set("nodeLabels", Node::mapping()).set("node.kubernetes.io/exclude-from-external-load-balancers", Node::string(""));
   }
-  doc.set("machine", std::move(m));
+  return m;
+}
 
-  // --- cluster ---
+// cluster.apiServer of a control plane.
+Node api_server_section(const GenOptions& o, const std::string& k8s) {
+  const Contract& c = o.contract;
+  Node api = Node::mapping();
+  api.set("image", Node::string("registry.k8s.io/kube-apiserver:v" + k8s));
+  // Input.GetAPIServerSANs: the endpoint host (until 1.11), then the additional SANs.
+  std::vector<std::string> sans;
+  if (!c.greater(1, 11)) {
+    sans.push_back(endpoint_host(o.endpoint));
+  }
+  for (const auto& san : o.api_server_sans ? *o.api_server_sans : o.additional_sans) {
+    if (std::find(sans.begin(), sans.end(), san) == sans.end()) {
+      sans.push_back(san);
+    }
+  }
+  if (!sans.empty()) {
+    api.set("certSANs", str_list(sans));
+  }
+  if (!c.greater(1, 11)) {
+    api.set("disablePodSecurityPolicy", Node::boolean(true));
+  }
+  api.set("admissionControl", pod_security_admission());
+  if (c.greater(1, 2)) {
+    api.set("auditPolicy", default_audit_policy());
+  }
+  return api;
+}
+
+Node cluster_section(MachineType type, const GenOptions& o, const SecretsBundle& s, const std::string& k8s) {
+  const Contract& c = o.contract;
+  const bool cp = type == MachineType::controlplane;
   Node cl = Node::mapping();
   cl.set("id", Node::string(s.cluster_id));
   cl.set("secret", Node::string(s.cluster_secret));
@@ -237,29 +252,7 @@ Result<std::vector<Node>> generate_config(MachineType type, const GenOptions& o,
   if (cp) {
     cl.set("aggregatorCA", ca_node(s.k8s_aggregator, true));
     cl.set("serviceAccount", Node::mapping()).set("key", Node::string(pki::base64_encode(s.k8s_service_account.key)));
-    Node api = Node::mapping();
-    api.set("image", Node::string("registry.k8s.io/kube-apiserver:v" + k8s));
-    // Input.GetAPIServerSANs: the endpoint host (until 1.11), then the additional SANs.
-    std::vector<std::string> sans;
-    if (!c.greater(1, 11)) {
-      sans.push_back(endpoint_host(o.endpoint));
-    }
-    for (const auto& san : o.api_server_sans ? *o.api_server_sans : o.additional_sans) {
-      if (std::find(sans.begin(), sans.end(), san) == sans.end()) {
-        sans.push_back(san);
-      }
-    }
-    if (!sans.empty()) {
-      api.set("certSANs", str_list(sans));
-    }
-    if (!c.greater(1, 11)) {
-      api.set("disablePodSecurityPolicy", Node::boolean(true));
-    }
-    api.set("admissionControl", pod_security_admission());
-    if (c.greater(1, 2)) {
-      api.set("auditPolicy", default_audit_policy());
-    }
-    cl.set("apiServer", std::move(api));
+    cl.set("apiServer", api_server_section(o, k8s));
     cl.set("controllerManager", Node::mapping()).set("image", Node::string("registry.k8s.io/kube-controller-manager:v" + k8s));
     cl.set("proxy", Node::mapping()).set("image", Node::string("registry.k8s.io/kube-proxy:v" + k8s));
     cl.set("scheduler", Node::mapping()).set("image", Node::string("registry.k8s.io/kube-scheduler:v" + k8s));
@@ -281,10 +274,12 @@ Result<std::vector<Node>> generate_config(MachineType type, const GenOptions& o,
       cl.set(c.greater(1, 1) ? "allowSchedulingOnControlPlanes" : "allowSchedulingOnMasters", Node::boolean(true));
     }
   }
-  doc.set("cluster", std::move(cl));
+  return cl;
+}
 
-  std::vector<Node> docs;
-  docs.push_back(std::move(doc));
+// The documents next to v1alpha1: RegistryMirrorConfig (1.12+), HostnameConfig (1.12+).
+void extra_documents(const GenOptions& o, std::vector<Node>& docs) {
+  const Contract& c = o.contract;
   if (c.multidoc_network()) {
     // generate/registry.go: one RegistryMirrorConfig per mirror, sorted by name, before the
     // network documents.
@@ -314,6 +309,38 @@ Result<std::vector<Node>> generate_config(MachineType type, const GenOptions& o,
     hostname.set("auto", Node::string("stable"));
     docs.push_back(std::move(hostname));
   }
+}
+
+}  // namespace
+
+Result<std::vector<Node>> generate_config(MachineType type, const GenOptions& o, const SecretsBundle& s) {
+  const Contract& c = o.contract;
+  if (!c.at_least(1, 3) || c.greater(1, Contract::k_newest_minor)) {
+    return fail("version contract " + c.str() + " is not supported (talgpu generates v1.3 to v1." +
+                std::to_string(Contract::k_newest_minor) + " configs)");
+  }
+  if (o.cluster_name.empty()) {
+    return fail("a cluster name is required");
+  }
+  if (o.endpoint.empty()) {
+    return fail("a control plane endpoint is required");
+  }
+  std::string k8s = o.kubernetes_version;
+  if (!k8s.empty() && k8s[0] == 'v') {
+    k8s.erase(0, 1);
+  }
+  if (k8s.empty()) {
+    return fail("a Kubernetes version is required");
+  }
+  Node doc = Node::mapping();
+  doc.set("version", Node::string("v1alpha1"));
+  doc.set("debug", Node::boolean(false));
+  doc.set("persist", Node::boolean(true));
+  doc.set("machine", machine_section(type, o, s, k8s));
+  doc.set("cluster", cluster_section(type, o, s, k8s));
+  std::vector<Node> docs;
+  docs.push_back(std::move(doc));
+  extra_documents(o, docs);
   canonicalize(docs);
   return docs;
 }

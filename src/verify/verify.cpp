@@ -57,7 +57,7 @@ void fill_driver(Target& t, const std::string& driver, const char* source) {
 
 }  // namespace
 
-Result<std::vector<Target>> plan_targets(const talos::TalConfig* cfg, const std::vector<kc::ObservedNode>& observed,
+Result<std::vector<Target>> plan_targets(const talhelper::TalConfig* cfg, const std::vector<kc::ObservedNode>& observed,
                                          const std::vector<std::string>& only, const std::string& image_override) {
   std::map<std::string, const kc::ObservedNode*> seen;
   for (const auto& o : observed) {

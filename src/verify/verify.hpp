@@ -25,7 +25,7 @@
 #include <kube/client/client.hpp>
 #include <kube/client/nodes.hpp>
 #include <nvidia/smi.hpp>
-#include <talos/talconfig.hpp>
+#include <talhelper/talconfig.hpp>
 #include <verify/explain.hpp>
 
 namespace talgpu::verify {
@@ -48,7 +48,7 @@ struct Target {
 
 // GPU nodes to verify: declared GPU nodes and observed nodes with nvidia.com/gpu or an NVIDIA
 // kernel-module extension label, restricted to `only` when not empty (unknown names: error).
-Result<std::vector<Target>> plan_targets(const talos::TalConfig* cfg, const std::vector<kube::client::ObservedNode>& observed,
+Result<std::vector<Target>> plan_targets(const talhelper::TalConfig* cfg, const std::vector<kube::client::ObservedNode>& observed,
                                          const std::vector<std::string>& only, const std::string& image_override);
 
 // The Pod object for one target.

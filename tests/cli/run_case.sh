@@ -6,7 +6,7 @@
 #   expected_rc      expected exit code (default 0)
 # Paths in the outputs are relative to the project root, where the case runs.
 set -uo pipefail
-bin=$1
+bin=$(realpath "$1")
 case_dir=$2
 cmd=$(cat "$case_dir/cmd")
 expected_rc=0
@@ -14,6 +14,8 @@ expected_rc=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export NO_COLOR=1 TALGPU_CASE_TMP="$tmp"
+# The fake NVIDIA driver libraries the probe cases load (tests/fakes), built next to the binary.
+export TALGPU_FAKES="${TALGPU_FAKES:-$(cd "$(dirname "$bin")" && pwd)/tests/fakes}"
 talgpu() { "$bin" "$@"; }
 export -f talgpu 2>/dev/null || true
 export bin

@@ -3,6 +3,7 @@
 #   bash tests/cli/update_case.sh build/talgpu tests/cli/cases/<name>...
 set -uo pipefail
 bin=$(realpath "$1"); shift
+export TALGPU_FAKES="${TALGPU_FAKES:-$(dirname "$bin")/tests/fakes}"
 for case_dir in "$@"; do
   tmp=$(mktemp -d)
   cmd=$(cat "$case_dir/cmd")

@@ -8,7 +8,7 @@
 #include <check/render.hpp>
 #include <check/rules.hpp>
 #include <kube/manifest_loader.hpp>
-#include <talos/talconfig.hpp>
+#include <talhelper/talconfig.hpp>
 
 #include "test_support.hpp"
 
@@ -18,7 +18,7 @@ using talgpu::test::source_path;
 namespace {
 
 struct Run {
-  talos::TalConfig cfg;
+  talhelper::TalConfig cfg;
   kube::Manifests manifests;
   check::CheckReport report;
   Diagnostics load;
@@ -44,9 +44,9 @@ struct Run {
 
 std::unique_ptr<Run> run_on(const std::string& talconfig, std::vector<std::string> manifest_dirs) {
   auto r = std::make_unique<Run>();
-  talos::LoadOptions lo;
+  talhelper::LoadOptions lo;
   lo.path = source_path("tests/fixtures/check/" + talconfig);
-  auto cfg = talos::load_talconfig(lo, r->load);
+  auto cfg = talhelper::load_talconfig(lo, r->load);
   EXPECT_TRUE(cfg) << (cfg ? "" : cfg.error().describe());
   r->cfg = std::move(*cfg);
   kube::ManifestLoadOptions mo;

@@ -277,3 +277,39 @@ TEST(CoreSource, RegistryLinesAndNewestWins) {
   EXPECT_EQ(reg.name(1 << 30), "");
   EXPECT_EQ(reg.text(1 << 30), "");
 }
+
+// line_of indexes line starts once per text (rendering N findings in one file must not rescan it
+// N times); the answers equal a scan from the start for every line, in any order of asking.
+TEST(CoreSource, LineIndexAgreesWithAScanForEveryLine) {
+  std::string text;
+  for (int i = 0; i < 500; ++i) {
+    text += (i % 7 == 0) ? "" : "line " + std::to_string(i);
+    text += (i % 5 == 0) ? "\r\n" : "\n";
+  }
+  text += "last-without-newline";
+  auto& reg = SourceRegistry::instance();
+  reg.add("src-index.yaml", text);
+  auto scan = [&](int line) -> std::string {
+    std::string_view t = text;
+    size_t pos = 0;
+    for (int l = 1; l < line; ++l) {
+      pos = t.find('\n', pos);
+      if (pos == std::string_view::npos) {
+        return "";
+      }
+      ++pos;
+    }
+    std::string out(t.substr(pos, t.find('\n', pos) == std::string_view::npos ? std::string_view::npos
+                                                                                : t.find('\n', pos) - pos));
+    if (!out.empty() && out.back() == '\r') {
+      out.pop_back();
+    }
+    return out;
+  };
+  for (int line : {502, 1, 501, 250, 7, 8, 503, 100000}) {
+    EXPECT_EQ(std::string(reg.line_of("src-index.yaml", line)), scan(line)) << line;
+  }
+  for (int line = 1; line <= 505; ++line) {
+    ASSERT_EQ(std::string(reg.line_of("src-index.yaml", line)), scan(line)) << line;
+  }
+}

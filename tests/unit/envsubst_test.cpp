@@ -4,10 +4,10 @@
 
 #include <gtest/gtest.h>
 
-#include <talos/envsubst.hpp>
+#include <talhelper/envsubst.hpp>
 
 using namespace talgpu;
-using namespace talgpu::talos;
+using namespace talgpu::talhelper;
 
 namespace {
 

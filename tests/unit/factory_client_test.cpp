@@ -4,13 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <core/http.hpp>
-#include <talos/factory_client.hpp>
-#include <talos/schematic.hpp>
+#include <imagefactory/factory_client.hpp>
+#include <imagefactory/schematic.hpp>
 
 #include "support/https_server.hpp"
 
 using namespace talgpu;
-using namespace talgpu::talos;
+using namespace talgpu::imagefactory;
 
 namespace {
 

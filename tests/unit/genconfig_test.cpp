@@ -3,16 +3,19 @@
 
 #include <nlohmann/json.hpp>
 
-#include <talos/genconfig.hpp>
-#include <talos/image_factory.hpp>
+#include <talhelper/genconfig.hpp>
+#include <imagefactory/image_factory.hpp>
+#include <talhelper/node_image.hpp>
 #include <talos/machineconfig.hpp>
 #include <talos/secrets.hpp>
-#include <talos/talconfig.hpp>
+#include <talhelper/talconfig.hpp>
 
 #include "test_support.hpp"
 
 using namespace talgpu;
 using namespace talgpu::talos;
+using namespace talgpu::talhelper;
+using namespace talgpu::imagefactory;
 
 namespace {
 

@@ -2,13 +2,15 @@
 // cases, evaluated against a v1alpha1 document) and filenameTmpl (pkg/config/outputfilename_test.go).
 #include <gtest/gtest.h>
 
-#include <talos/genconfig.hpp>
-#include <talos/gotemplate.hpp>
-#include <talos/talconfig.hpp>
+#include <talhelper/genconfig.hpp>
+#include <talhelper/gotemplate.hpp>
+#include <talhelper/talconfig.hpp>
 #include <yaml/document.hpp>
 
 using namespace talgpu;
 using namespace talgpu::talos;
+using namespace talgpu::talhelper;
+using namespace talgpu::imagefactory;
 
 namespace {
 

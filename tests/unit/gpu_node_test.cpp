@@ -4,26 +4,26 @@
 
 #include <core/http.hpp>
 #include <nvidia/gpu_node.hpp>
-#include <talos/factory_client.hpp>
-#include <talos/image_factory.hpp>
+#include <imagefactory/factory_client.hpp>
+#include <imagefactory/image_factory.hpp>
 #include <yaml/document.hpp>
 
 #include "support/https_server.hpp"
 
 using namespace talgpu;
 using namespace talgpu::nvidia;
-using talgpu::talos::Schematic;
+using talgpu::imagefactory::Schematic;
 
 namespace {
 
-talos::TalConfig config(std::string version = "v1.11.1") {
-  talos::TalConfig c;
+talhelper::TalConfig config(std::string version = "v1.11.1") {
+  talhelper::TalConfig c;
   c.talos_version = std::move(version);
   return c;
 }
 
-talos::Node node(const std::string& schematic_yaml = {}) {
-  talos::Node n;
+talhelper::Node node(const std::string& schematic_yaml = {}) {
+  talhelper::Node n;
   n.hostname = "velaryon";
   n.location = SourceLocation{"talconfig.yaml", 80, 5};
   if (!schematic_yaml.empty()) {
@@ -34,8 +34,8 @@ talos::Node node(const std::string& schematic_yaml = {}) {
   return n;
 }
 
-void load_modules(talos::Node& n) {
-  n.patches.push_back(talos::Patch{
+void load_modules(talhelper::Node& n) {
+  n.patches.push_back(talhelper::Patch{
       "machine:\n  kernel:\n    modules:\n      - name: nvidia\n      - name: nvidia_uvm\n"
       "      - name: nvidia_drm\n      - name: nvidia_modeset\n  sysctls:\n    net.core.bpf_jit_harden: 1\n",
       "", SourceLocation{"talconfig.yaml", 90, 9}});
@@ -166,11 +166,11 @@ TEST(GpuNode, SchematicErrorsAreReported) {
 
 TEST(GpuNode, RecognisesAnOpaqueFactoryUrl) {
   // What the factory web page hands out: extensions sorted, copied as talosImageURL.
-  Schematic s = talos::schematic_with_extensions(
+  Schematic s = imagefactory::schematic_with_extensions(
       {"siderolabs/intel-ucode", "siderolabs/nvidia-container-toolkit-production",
        "siderolabs/nvidia-open-gpu-kernel-modules-production"});
   auto n = node();
-  n.talos_image_url = "factory.talos.dev/metal-installer/" + talos::schematic_id(s);
+  n.talos_image_url = "factory.talos.dev/metal-installer/" + imagefactory::schematic_id(s);
   n.talos_image_url_location = SourceLocation{"talconfig.yaml", 85, 20};
   load_modules(n);
   Diagnostics d;
@@ -204,17 +204,17 @@ TEST(GpuNode, UnknownOpaqueUrlFallsBackToKernelModules) {
 }
 
 TEST(GpuNode, AsksTheFactoryWhenAllowed) {
-  Schematic s = talos::schematic_with_extensions(
+  Schematic s = imagefactory::schematic_with_extensions(
       {"siderolabs/nonfree-kmod-nvidia-lts", "siderolabs/nvidia-container-toolkit-lts", "siderolabs/gvisor"});
   s.customization.extra_kernel_args = {"nomodeset"};
-  std::string id = talos::schematic_id(s);
+  std::string id = imagefactory::schematic_id(s);
   test::HttpsServer server;
   server.route("GET", "/schematics/" + id,
-               [&](const test::RecordedRequest&) { return test::ServerResponse{200, {}, talos::canonical_yaml(s)}; });
+               [&](const test::RecordedRequest&) { return test::ServerResponse{200, {}, imagefactory::canonical_yaml(s)}; });
   http::TransportOptions opts;
   opts.tls.ca_pem = server.ca_pem();
   auto transport = http::make_curl_transport(opts);
-  talos::FactoryClient client(*transport, server.url());
+  imagefactory::FactoryClient client(*transport, server.url());
 
   auto n = node();
   n.talos_image_url = "factory.talos.dev/installer/" + id;
@@ -228,10 +228,10 @@ TEST(GpuNode, AsksTheFactoryWhenAllowed) {
 }
 
 TEST(GpuNode, KernelModulesFromJson6902AndKernelModulesField) {
-  talos::Node n;
+  talhelper::Node n;
   n.hostname = "x";
-  n.kernel_modules.push_back(talos::KernelModule{"nvidia", {}, {}});
-  n.patches.push_back(talos::Patch{"- op: add\n  path: /machine/kernel\n  value:\n    modules:\n      - name: nvidia_uvm\n"
+  n.kernel_modules.push_back(talhelper::KernelModule{"nvidia", {}, {}});
+  n.patches.push_back(talhelper::Patch{"- op: add\n  path: /machine/kernel\n  value:\n    modules:\n      - name: nvidia_uvm\n"
                                    "- op: add\n  path: /machine/kernel/modules/-\n  value: {name: nvidia_drm}\n"
                                    "- op: add\n  path: /machine/kernel/modules/-\n  value: {name: zfs}\n",
                                    "", {}});
@@ -243,7 +243,7 @@ TEST(GpuNode, KernelModulesFromJson6902AndKernelModulesField) {
 }
 
 TEST(GpuNode, InstallerUrlSchematicId) {
-  std::string id(talos::k_empty_schematic_id);
+  std::string id(imagefactory::k_empty_schematic_id);
   EXPECT_EQ(installer_url_schematic_id("factory.talos.dev/metal-installer/" + id), id);
   EXPECT_EQ(installer_url_schematic_id("factory.talos.dev/installer-secureboot/" + id + ":v1.11.1"), id);
   EXPECT_EQ(installer_url_schematic_id("my.registry:5000/aws-installer-secureboot/" + id), id);
@@ -255,8 +255,8 @@ TEST(GpuNode, CandidatesCoverBothOrders) {
   auto cands = nvidia_candidate_schematics(*Version::parse("v1.11.1"));
   EXPECT_GT(cands.size(), 100u);
   auto has = [&](std::vector<std::string> exts) {
-    std::string id = talos::schematic_id(talos::schematic_with_extensions(std::move(exts)));
-    return std::any_of(cands.begin(), cands.end(), [&](const Schematic& s) { return talos::schematic_id(s) == id; });
+    std::string id = imagefactory::schematic_id(imagefactory::schematic_with_extensions(std::move(exts)));
+    return std::any_of(cands.begin(), cands.end(), [&](const Schematic& s) { return imagefactory::schematic_id(s) == id; });
   };
   EXPECT_TRUE(has({"siderolabs/nvidia-open-gpu-kernel-modules-lts", "siderolabs/nvidia-container-toolkit-lts"}));
   EXPECT_TRUE(has({"siderolabs/nvidia-container-toolkit-lts", "siderolabs/nvidia-open-gpu-kernel-modules-lts"}));

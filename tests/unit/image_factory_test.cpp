@@ -2,11 +2,16 @@
 // cmd/genurl*.go), and the Go-template subset behind imageFactory.*Tmpl.
 #include <gtest/gtest.h>
 
-#include <talos/image_factory.hpp>
+#include <imagefactory/image_factory.hpp>
+#include <talhelper/node_image.hpp>
 #include <yaml/document.hpp>
 
 using namespace talgpu;
-using namespace talgpu::talos;
+using namespace talgpu::imagefactory;
+using talgpu::talhelper::installer_image;
+using talgpu::talhelper::node_schematic;
+using talgpu::talhelper::Node;
+using talgpu::talhelper::TalConfig;
 
 namespace {
 

@@ -20,11 +20,11 @@ TEST(DeclaredNodes, TalosTaintSyntax) {
 }
 
 TEST(DeclaredNodes, FromTalconfigNodes) {
-  talos::TalConfig cfg;
-  talos::Node cp;
+  talhelper::TalConfig cfg;
+  talhelper::Node cp;
   cp.hostname = "cp-1";
   cp.control_plane = true;
-  talos::Node gpu;
+  talhelper::Node gpu;
   gpu.hostname = "gpu-1";
   gpu.node_labels.push_back({"nvidia.com/gpu.count", "2", {"talconfig.yaml", 12, 9}});
   gpu.node_taints.push_back({"nvidia.com/gpu", "present:NoSchedule", {"talconfig.yaml", 14, 9}});

@@ -192,3 +192,34 @@ TEST(NodesJson, KubectlOutput) {
   EXPECT_TRUE(cp.unschedulable);
   EXPECT_FALSE(cp.gpu);
 }
+
+// find_namespace uses an index: the first Namespace of a name wins (as a scan from the front),
+// Namespaces added after a lookup are found, and a copy keeps answering from its own objects.
+TEST(ManifestLoader, NamespaceIndexFirstWinsGrowsAndCopies) {
+  Manifests m;
+  EXPECT_EQ(m.find_namespace("nvidia"), nullptr);
+  for (int i = 0; i < 300; ++i) {
+    Namespace ns;
+    ns.name = "ns-" + std::to_string(i);
+    m.namespaces.push_back(ns);
+  }
+  Namespace first;
+  first.name = "nvidia";
+  first.labels.set("which", "first", {});
+  m.namespaces.push_back(first);
+  ASSERT_NE(m.find_namespace("nvidia"), nullptr);
+  Namespace second = first;
+  second.labels.set("which", "second", {});
+  m.namespaces.push_back(second);
+  for (int i = 300; i < 600; ++i) {  // grows past the indexed size: re-indexed on the next lookup
+    Namespace ns;
+    ns.name = "ns-" + std::to_string(i);
+    m.namespaces.push_back(ns);
+  }
+  ASSERT_NE(m.find_namespace("ns-599"), nullptr);
+  EXPECT_EQ(*m.find_namespace("nvidia")->labels.find("which"), "first");
+  EXPECT_EQ(m.find_namespace("ns-42"), &m.namespaces[42]);
+  Manifests copy = m;
+  EXPECT_EQ(copy.find_namespace("ns-42"), &copy.namespaces[42]);
+  EXPECT_EQ(copy.find_namespace("absent"), nullptr);
+}

@@ -7,17 +7,19 @@
 #include <nlohmann/json.hpp>
 
 #include <core/fs.hpp>
-#include <talos/genconfig.hpp>
+#include <talhelper/genconfig.hpp>
 #include <talos/machineconfig.hpp>
 #include <talos/networkconfig.hpp>
 #include <talos/secrets.hpp>
-#include <talos/talconfig.hpp>
+#include <talhelper/talconfig.hpp>
 #include <yaml/document.hpp>
 
 #include "test_support.hpp"
 
 using namespace talgpu;
 using namespace talgpu::talos;
+using namespace talgpu::talhelper;
+using namespace talgpu::imagefactory;
 
 namespace {
 

@@ -2,13 +2,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include <talos/schematic.hpp>
+#include <imagefactory/schematic.hpp>
 #include <yaml/document.hpp>
 
 #include "test_support.hpp"
 
 using namespace talgpu;
-using namespace talgpu::talos;
+using namespace talgpu::imagefactory;
 
 namespace {
 

@@ -5,12 +5,12 @@
 
 #include <cstdlib>
 
-#include <talos/sops.hpp>
+#include <talhelper/sops.hpp>
 
 #include "test_support.hpp"
 
 using namespace talgpu;
-using namespace talgpu::talos;
+using namespace talgpu::talhelper;
 
 namespace {
 

@@ -5,13 +5,14 @@
 
 #include <cstdlib>
 
-#include <talos/talconfig.hpp>
+#include <talhelper/talconfig.hpp>
 #include <yaml/document.hpp>
 
 #include "test_support.hpp"
 
 using namespace talgpu;
-using namespace talgpu::talos;
+using namespace talgpu::talhelper;
+using namespace talgpu::imagefactory;
 
 namespace {
 

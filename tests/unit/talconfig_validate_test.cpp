@@ -4,14 +4,15 @@
 
 #include <gtest/gtest.h>
 
-#include <talos/extensions_catalog.hpp>
-#include <talos/talconfig.hpp>
-#include <talos/talconfig_validate.hpp>
+#include <imagefactory/extensions_catalog.hpp>
+#include <talhelper/talconfig.hpp>
+#include <talhelper/talconfig_validate.hpp>
 
 #include "test_support.hpp"
 
 using namespace talgpu;
-using namespace talgpu::talos;
+using namespace talgpu::talhelper;
+using namespace talgpu::imagefactory;
 
 TEST(TalconfigValidate, KubernetesCompatibilityMatrix) {
   EXPECT_EQ(check_kubernetes_compat("v1.11.1", "1.34.0"), "");

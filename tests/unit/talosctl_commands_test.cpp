@@ -1,9 +1,10 @@
 #include <gtest/gtest.h>
 
-#include <talos/talosctl_commands.hpp>
+#include <talhelper/talosctl_commands.hpp>
 
 using namespace talgpu;
-using namespace talgpu::talos;
+using namespace talgpu::talhelper;
+using namespace talgpu::imagefactory;
 
 namespace {
 
