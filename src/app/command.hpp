@@ -39,6 +39,7 @@ void setup_check(CLI::App& app, Context& ctx, CommandRun& run);
 void setup_status(CLI::App& app, Context& ctx, CommandRun& run);
 void setup_taint(CLI::App& app, Context& ctx, CommandRun& run);
 void setup_label(CLI::App& app, Context& ctx, CommandRun& run);
+void setup_verify(CLI::App& app, Context& ctx, CommandRun& run);
 void setup_podsecurity(CLI::App& app, Context& ctx, CommandRun& run);
 void setup_explain(CLI::App& app, Context& ctx, CommandRun& run);
 void setup_probe(CLI::App& app, Context& ctx, CommandRun& run);

@@ -357,6 +357,18 @@ std::optional<std::string> official_require_cuda(const CudaVersion& version) {
   return std::nullopt;
 }
 
+std::optional<std::string> cuda_base_image(const CudaVersion& ceiling) {
+  static const char* const k_tags[] = {"13.0.1", "12.9.1", "12.8.1", "12.6.3", "12.5.1", "12.4.1", "12.3.2",
+                                       "12.2.2", "12.1.1", "12.0.1", "11.8.0"};
+  for (const char* tag : k_tags) {
+    auto v = CudaVersion::parse(tag);
+    if (v && *v <= ceiling) {
+      return fmt::format("nvcr.io/nvidia/cuda:{}-base-ubuntu22.04", tag);
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<bool> parse_go_bool(std::string_view s) {
   if (s == "1" || s == "t" || s == "T" || s == "TRUE" || s == "true" || s == "True") {
     return true;

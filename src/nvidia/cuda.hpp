@@ -94,6 +94,11 @@ RequireResult evaluate_require(std::string_view predicate, const DriverFacts& fa
 // that release is not covered by the table.
 std::optional<std::string> official_require_cuda(const CudaVersion& version);
 
+// The newest official CUDA base image (nvcr.io/nvidia/cuda:<X.Y.Z>-base-ubuntu22.04) whose CUDA
+// is at most `ceiling`, or nullopt below 11.8. Tags: the last patch release of each minor in
+// gitlab.com/nvidia/container-images/cuda dist/ (11.8.0, 12.0.1, ..., 12.9.1, 13.0.1).
+std::optional<std::string> cuda_base_image(const CudaVersion& ceiling);
+
 // What a container needs, from its image and environment.
 struct ImageNeeds {
   std::optional<CudaVersion> cuda;      // the CUDA the image was built with
