@@ -199,6 +199,10 @@ TEST(Verify, KeepLeavesThePods) {
 
 TEST(Verify, ManyNodesWithLimitedParallelism) {
   KubeletOptions o;
+  o.smi_logs["velaryon"] = smi_fixture("rtx2070super-535.247.01.txt");
+  for (int i = 0; i < 12; ++i) {
+    o.smi_logs["gpu-" + std::to_string(i)] = o.smi_logs["velaryon"];
+  }
   Verify v(o);
   auto base = *v.kube.get("/api/v1/nodes", "velaryon");
   for (int i = 0; i < 12; ++i) {

@@ -27,7 +27,8 @@ bool tolerated(const json& taint, const json& tolerations) {
 }
 
 std::string driver_of(const json& node) {
-  for (const auto& [k, v] : node["metadata"].value("labels", json::object()).items()) {
+  const json labels = node["metadata"].value("labels", json::object());  // items() views it: keep it alive
+  for (const auto& [k, v] : labels.items()) {
     if (k.find("kmod-nvidia") != std::string::npos || k.find("nvidia-open-gpu-kernel-modules") != std::string::npos) {
       std::string s = v.get<std::string>();
       return s.substr(0, s.find('-'));
