@@ -16,7 +16,7 @@ RUN bash scripts/deps.sh \
 # Runtime stage: only the shared libraries talgpu links (ldd build/talgpu).
 FROM debian:12-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libfyaml0 libfmt9 libcurl4 libssl3 libmimalloc2.0 ca-certificates \
+ && apt-get install -y --no-install-recommends libyaml-0-2 libfmt9 libcurl4 libssl3 libmimalloc2.0 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/talgpu /usr/local/bin/talgpu
 # "utility" mounts NVML (nvidia-smi's library), "compute" the CUDA driver library.

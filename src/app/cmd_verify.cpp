@@ -39,6 +39,8 @@ struct VerifyCmdOptions {
   int parallel = 0;
   bool keep = false;
   std::string image;
+  bool probe = false;
+  std::string probe_image;
 };
 
 // Go's time.ParseDuration for the units a timeout needs: "90s", "5m", "1m30s", "1h", "500ms".
@@ -139,6 +141,15 @@ int run_verify_command(Context& ctx, const VerifyCmdOptions& o) {
   auto cleanup = connect_or_abort(ctx, o.live);  // not cancelled: it deletes the pods after Ctrl-C
   auto observed = value_or_abort(kube::client::fetch_nodes(*client).map_error([](const auto& e) { return e.error(); }));
   auto targets = value_or_abort(verify::plan_targets(cfg ? &*cfg : nullptr, observed, o.nodes, o.image));
+  if (o.probe) {
+    std::string image = o.probe_image.empty() ? verify::default_probe_image() : o.probe_image;
+    for (auto& t : targets) {
+      t.probe = true;
+      t.image = image;
+    }
+  } else if (!o.probe_image.empty()) {
+    throw Abort("--probe-image needs --probe", k_exit_usage);
+  }
   if (targets.empty()) {
     throw Abort("no GPU node to verify: none is declared with NVIDIA extensions, advertises nvidia.com/gpu or "
                 "carries an NVIDIA extension label", k_exit_findings);
@@ -178,6 +189,10 @@ void setup_verify(CLI::App& app, Context& ctx, CommandRun& run) {
   app.add_option("--parallel", o->parallel, "at most this many pods at once (default: all)")->check(CLI::NonNegativeNumber);
   app.add_flag("--keep", o->keep, "keep the pods afterwards (default: always delete them)");
   app.add_option("--image", o->image, "container image with nvidia-smi (default: the newest CUDA base image the node's driver supports)");
+  app.add_flag("--probe", o->probe,
+               "run talgpu's GPU probe (NVML health, kernels, bandwidth; docs/probe.md) in each pod instead of nvidia-smi");
+  app.add_option("--probe-image", o->probe_image,
+                 fmt::format("talgpu's image for --probe, built from the Dockerfile (default {})", verify::default_probe_image()));
   add_live_flags(app, o->live);
   app.footer("Exit codes: 0 every GPU node passed, 1 one did not, 2 unreadable input, 130/143 interrupted (pods deleted).");
   run = [&ctx, o]() -> int { return run_verify_command(ctx, *o); };

@@ -37,6 +37,16 @@ std::string gpu_summary(const nvidia::SmiReport& smi) {
   return fmt::format("driver {}, CUDA {}, {}", smi.driver_version, smi.cuda_version, fmt::join(gpus, "; "));
 }
 
+std::string probe_summary(const ProbeResult& p) {
+  std::string s = fmt::format("probe {}: driver {}, CUDA {}, {} GPU{} ({} pass, {} warn, {} fail)", p.verdict,
+                              p.driver.empty() ? "?" : p.driver, p.cuda.empty() ? "?" : p.cuda, p.gpus,
+                              p.gpus == 1 ? "" : "s", p.pass, p.warn, p.fail);
+  if (!p.weakest.empty()) {
+    s += "; weakest " + p.weakest;
+  }
+  return s;
+}
+
 }  // namespace
 
 std::string render_verify_text(const VerifyReport& r, bool color) {
@@ -56,6 +66,8 @@ std::string render_verify_text(const VerifyReport& r, bool color) {
     std::string styled_tag = styled(fmt::format("{:<7}", tag), ok ? TextStyle::good : TextStyle::error, color);
     if (ok && n.smi) {
       out += fmt::format("{:<{}}  {} {} ({:.1f}s)\n", esc(n.node), width, styled_tag, esc(gpu_summary(*n.smi)), n.seconds);
+    } else if (ok && n.probe) {
+      out += fmt::format("{:<{}}  {} {} ({:.1f}s)\n", esc(n.node), width, styled_tag, esc(probe_summary(*n.probe)), n.seconds);
     } else {
       out += fmt::format("{:<{}}  {} {}{}\n", esc(n.node), width, styled_tag,
                          n.why.code.empty() ? "" : "[" + n.why.code + "] ", esc(n.why.message));
@@ -90,6 +102,9 @@ std::string render_verify_json(const VerifyReport& r) {
         gpus.push_back(gj);
       }
       o["nvidiaSmi"] = {{"driverVersion", n.smi->driver_version}, {"cudaVersion", n.smi->cuda_version}, {"gpus", gpus}};
+    }
+    if (n.probe) {
+      o["probe"] = n.probe->report;  // the whole talgpu.probe/v1 document (docs/probe.schema.json)
     }
     j["nodes"].push_back(o);
   }

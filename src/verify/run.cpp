@@ -190,7 +190,9 @@ class Runner {
   }
 
   std::string logs(const PodState& s) {
-    auto l = m_client.get_text(m_pods_path + "/" + kc::url_escape(s.pod) + "/log?container=smi");
+    // limitBytes: a log is read into memory; nvidia-smi's table and the probe's report are far smaller.
+    auto l = m_client.get_text(m_pods_path + "/" + kc::url_escape(s.pod) + "/log?container=" +
+                               container_name(*s.target) + "&limitBytes=1048576");
     return l ? *l : std::string();
   }
 
@@ -207,6 +209,8 @@ class Runner {
     std::string phase = status.value("phase", "Pending");
     if (phase == "Succeeded") {
       judge_success(s);
+    } else if (phase == "Failed" && s.target->probe && exit_code(status) == 1) {
+      judge_probe(s);  // the probe ran and reported a failed check (exit 1)
     } else if (pod_stuck(pod)) {
       std::string l = phase == "Failed" ? logs(s) : std::string();
       Explanation why = explain_pod(pod, events(s), context(s), false, l);
@@ -222,7 +226,51 @@ class Runner {
     launch();
   }
 
+  static int exit_code(const json& status) {
+    for (const auto& cs : status.value("containerStatuses", json::array())) {
+      const json term = cs.value("state", json::object()).value("terminated", json::object());
+      if (term.contains("exitCode") && term["exitCode"].is_number_integer()) {
+        return term["exitCode"].get<int>();
+      }
+    }
+    return -1;
+  }
+
+  void judge_probe(PodState& s) {
+    auto probe = parse_probe_log(logs(s));
+    if (!probe) {
+      settle(s, Verdict::fail,
+             Explanation{"probe-output", probe.error().message,
+                         fmt::format("the image must be talgpu's (Dockerfile; --probe-image); read the log: kubectl logs "
+                                     "-n {} {} (with --keep)",
+                                     m_opts.namespace_, s.pod)});
+      return;
+    }
+    s.result.probe = *probe;
+    const ProbeResult& p = *s.result.probe;
+    if (!p.error_rule.empty() || p.verdict == "fail") {
+      std::string what = !p.error_message.empty() ? p.error_message
+                         : !p.failed_checks.empty() ? fmt::format("{}", fmt::join(p.failed_checks, "; "))
+                                                    : "a check failed";
+      settle(s, Verdict::fail,
+             Explanation{p.error_rule.empty() ? "probe-check-failed" : p.error_rule, what,
+                         "docs/probe.md explains each check; on the node: talgpu probe (text) shows the numbers"});
+      return;
+    }
+    s.result.mismatches = compare_probe(p, *s.target);
+    settle(s, s.result.mismatches.empty() ? Verdict::pass : Verdict::fail,
+           s.result.mismatches.empty()
+               ? Explanation{}
+               : Explanation{"declaration-mismatch", fmt::format("{}", fmt::join(s.result.mismatches, "; ")),
+                             fmt::format("talgpu status shows the drift; upgrade the node to its declared installer "
+                                         "(talgpu gencommand upgrade --node {})", s.target->node)});
+  }
+
   void judge_success(PodState& s) {
+    if (s.target->probe) {
+      judge_probe(s);
+      return;
+    }
     std::string text = logs(s);
     auto smi = nvidia::parse_nvidia_smi(text);
     if (!smi) {

@@ -170,10 +170,18 @@ json make_pod(const Target& t, const std::string& ns, const std::string& run_id)
     }
     tolerations.push_back(tol);
   }
-  json container = {{"name", "smi"},
+  json container = {{"name", container_name(t)},
                     {"image", t.image},
-                    {"command", {"nvidia-smi"}},
                     {"securityContext", {{"allowPrivilegeEscalation", false}, {"capabilities", {{"drop", {"ALL"}}}}}}};
+  if (t.probe) {
+    // talgpu's image (Dockerfile): the NVIDIA runtime mounts NVML ("utility") and the CUDA driver
+    // library ("compute"); the probe dlopen()s them. JSON on stdout, exit 1 when a check fails.
+    container["command"] = {"/usr/local/bin/talgpu"};
+    container["args"] = {"-o", "json", "probe"};
+    container["env"] = json::array({{{"name", "NVIDIA_DRIVER_CAPABILITIES"}, {"value", "compute,utility"}}});
+  } else {
+    container["command"] = {"nvidia-smi"};
+  }
   if (t.advertises_gpu) {
     container["resources"] = {{"limits", {{"nvidia.com/gpu", "1"}}}};
   }
@@ -195,6 +203,74 @@ json make_pod(const Target& t, const std::string& ns, const std::string& run_id)
             {"securityContext",
              {{"runAsNonRoot", true}, {"runAsUser", 65534}, {"runAsGroup", 65534}, {"seccompProfile", {{"type", "RuntimeDefault"}}}}},
             {"containers", {container}}}}};
+}
+
+const char* container_name(const Target& t) {
+  return t.probe ? "probe" : "smi";
+}
+
+std::string default_probe_image() {
+  return fmt::format("ghcr.io/talgpu/talgpu:{}", TALGPU_VERSION);
+}
+
+Result<ProbeResult> parse_probe_log(std::string_view log) {
+  // kubectl logs interleaves stderr; the document starts at a line that is exactly "{".
+  size_t start = log.rfind("\n{\n");
+  start = log.starts_with("{\n") ? 0 : start == std::string_view::npos ? start : start + 1;
+  if (start == std::string_view::npos) {
+    return fail("the probe printed no JSON report", {}, "verify-probe-output");
+  }
+  json doc = json::parse(log.substr(start), nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || doc.value("schema", "") != "talgpu.probe/v1") {
+    return fail("the probe's log is not a talgpu.probe/v1 report", {}, "verify-probe-output");
+  }
+  auto str = [](const json& o, const char* key) {
+    return o.is_object() && o.contains(key) && o[key].is_string() ? o[key].get<std::string>() : std::string();
+  };
+  auto num = [](const json& o, const char* key) {
+    return o.is_object() && o.contains(key) && o[key].is_number_integer() ? o[key].get<long>() : 0L;
+  };
+  ProbeResult r;
+  r.verdict = str(doc, "verdict");
+  const json& err = doc["error"];
+  r.error_rule = str(err, "rule");
+  r.error_message = str(err, "message");
+  r.driver = str(doc["driver"], "version");
+  r.cuda = str(doc["driver"], "cuda_version");
+  const json& sum = doc["summary"];
+  r.gpus = num(sum, "gpus");
+  r.pass = num(sum, "pass");
+  r.warn = num(sum, "warn");
+  r.fail = num(sum, "fail");
+  if (sum.is_object() && sum.contains("weakest") && sum["weakest"].is_object()) {
+    const json& w = sum["weakest"];
+    r.weakest = fmt::format("GPU {} ({}): {}", num(w, "index"), str(w, "name"), str(w, "reason"));
+  }
+  if (doc["gpus"].is_array()) {
+    for (const auto& g : doc["gpus"]) {
+      if (!g.is_object() || !g.contains("checks") || !g["checks"].is_array()) {
+        continue;
+      }
+      for (const auto& c : g["checks"]) {
+        if (str(c, "verdict") == "fail") {
+          r.failed_checks.push_back(fmt::format("GPU {} {}: {}", num(g, "index"), str(c, "id"), str(c, "detail")));
+        }
+      }
+    }
+  }
+  r.report = std::move(doc);
+  return r;
+}
+
+std::vector<std::string> compare_probe(const ProbeResult& p, const Target& t) {
+  std::vector<std::string> out;
+  if (p.error_rule.empty() && p.gpus == 0) {
+    out.push_back("the probe found no GPU");
+  }
+  if (!t.driver.empty() && !p.driver.empty() && p.driver != t.driver) {
+    out.push_back(fmt::format("driver {} is running, the {} gives {}", p.driver, t.driver_source, t.driver));
+  }
+  return out;
 }
 
 std::vector<std::string> compare_smi(const nvidia::SmiReport& smi, const Target& t) {

@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>
 
 #include <kube/client/client.hpp>
 #include <kube/client/nodes.hpp>
@@ -44,7 +44,29 @@ struct Target {
   std::string driver_source;  // "declaration", "extension labels"
   std::string cuda_ceiling;   // of that driver
   std::string image;
+  bool probe = false;  // run `talgpu -o json probe` (talgpu's image) instead of nvidia-smi
 };
+
+// What `talgpu probe -o json` reported in a verify pod (docs/probe.md: verdict, error, summary,
+// gpus[].checks[] are the stable parts a consumer reads).
+struct ProbeResult {
+  std::string verdict;  // pass, warn, fail, unrated, skipped
+  std::string error_rule;
+  std::string error_message;
+  std::string driver;  // driver.version
+  std::string cuda;    // driver.cuda_version
+  long gpus = 0, pass = 0, warn = 0, fail = 0;
+  std::string weakest;                   // "GPU 0 (NVIDIA H200): <reason>"
+  std::vector<std::string> failed_checks;  // "GPU 0 d2d-bandwidth: <detail>"
+  nlohmann::json report;                 // the whole document, for -o json
+};
+
+// Reads the probe's JSON document from a pod log (stderr lines before it are skipped; the log is
+// bounded by the caller). An error when no talgpu.probe/v1 document is there.
+Result<ProbeResult> parse_probe_log(std::string_view log);
+
+// The probe image when --probe-image is not given: the Dockerfile's image under this version's tag.
+std::string default_probe_image();
 
 // GPU nodes to verify: declared GPU nodes and observed nodes with nvidia.com/gpu or an NVIDIA
 // kernel-module extension label, restricted to `only` when not empty (unknown names: error).
@@ -65,6 +87,7 @@ struct NodeResult {
   std::string pod;
   Explanation why;                    // for failures
   std::optional<nvidia::SmiReport> smi;
+  std::optional<ProbeResult> probe;
   std::vector<std::string> mismatches;  // nvidia-smi against the declaration
   double seconds = 0;                  // pod created → settled
 };
@@ -93,6 +116,12 @@ struct VerifyReport {
 // the same Ctrl-C, so that an interrupted run still cleans up).
 Result<VerifyReport> run_verify(kube::client::Client& client, kube::client::Client& cleanup, const std::vector<Target>& targets,
                                 const VerifyOptions& opts);
+
+// The container of the verify pod (its logs are read by name).
+const char* container_name(const Target& t);
+
+// Compares the probe's report with what the target promises.
+std::vector<std::string> compare_probe(const ProbeResult& p, const Target& t);
 
 // Compares nvidia-smi's report with what the target promises.
 std::vector<std::string> compare_smi(const nvidia::SmiReport& smi, const Target& t);

@@ -221,6 +221,114 @@ TEST(Verify, ManyNodesWithLimitedParallelism) {
   EXPECT_TRUE(v.kube.all(k_pods).empty());
 }
 
+// --- verify --probe: talgpu's probe in each pod instead of nvidia-smi (issue 17) ---
+
+std::string probe_fixture(const std::string& name) {
+  return read_text(source_path("tests/fixtures/probe/" + name));
+}
+
+// An H200 node on the production driver the real probe report (tests/fixtures/probe) came from.
+void add_h200_node(FakeKube& kube) {
+  json n = *kube.get("/api/v1/nodes", "velaryon");
+  n["metadata"]["name"] = "h200";
+  n["metadata"]["labels"] = {{"kubernetes.io/hostname", "h200"},
+                             {"extensions.talos.dev/nonfree-kmod-nvidia-production", "580.159.04-v1.12.0"},
+                             {"extensions.talos.dev/nvidia-container-toolkit-production", "580.159.04-v1.18.1"}};
+  n["spec"]["taints"] = json::array();
+  kube.put("/api/v1/nodes", n);
+}
+
+TEST(VerifyProbe, RealH200ReportPasses) {
+  KubeletOptions o;
+  o.smi_logs["h200"] = probe_fixture("h200-580.159.04.json");
+  Verify v(o);
+  add_h200_node(v.kube);
+  auto r = v.talgpu("verify --probe --node h200");  // no talconfig: the driver from the extension labels
+  EXPECT_EQ(r.rc, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("h200  PASS    probe pass: driver 580.159.04, CUDA 13.0, 1 GPU (1 pass, 0 warn, 0 fail); weakest "
+                       "GPU 0 (NVIDIA H200): d2d-bandwidth: 4267.6 GB/s"),
+            std::string::npos) << r.out;
+  json pod = v.created_pod();
+  ASSERT_TRUE(pod.is_object());
+  const json& c = pod["spec"]["containers"][0];
+  EXPECT_EQ(c["name"], "probe");
+  EXPECT_EQ(c["image"], verify::default_probe_image());
+  EXPECT_EQ(c["command"], json({"/usr/local/bin/talgpu"}));
+  EXPECT_EQ(c["args"], json({"-o", "json", "probe"}));
+  EXPECT_EQ(c["env"][0]["value"], "compute,utility");
+  EXPECT_EQ(pod["spec"]["runtimeClassName"], "nvidia");
+  EXPECT_TRUE(v.kube.all(k_pods).empty());
+  // The log was read from the probe container, bounded.
+  bool log_read = false;
+  for (const auto& q : v.kube.requests()) {
+    log_read |= q.path.ends_with("/log") && q.query.find("container=probe") != std::string::npos &&
+                q.query.find("limitBytes=") != std::string::npos;
+  }
+  EXPECT_TRUE(log_read);
+  auto j = v.talgpu("verify --probe --node h200 --probe-image registry.example/talgpu:1 -o json");
+  json doc = json::parse(j.out);
+  EXPECT_EQ(doc["passed"], true) << j.out;
+  EXPECT_EQ(doc["nodes"][0]["probe"]["schema"], "talgpu.probe/v1");
+  EXPECT_EQ(doc["nodes"][0]["probe"]["gpus"][0]["name"], "NVIDIA H200");
+}
+
+TEST(VerifyProbe, DriverOtherThanDeclaredFails) {
+  // The same real report on velaryon, whose declaration promises the 535 LTS driver.
+  KubeletOptions o;
+  o.smi_logs["velaryon"] = probe_fixture("h200-580.159.04.json");
+  Verify v(o);
+  auto r = v.talgpu("verify --probe " + k_config);
+  EXPECT_EQ(r.rc, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("[declaration-mismatch] driver 580.159.04 is running, the declaration gives 535.247.01"),
+            std::string::npos) << r.out;
+}
+
+TEST(VerifyProbe, FailedCheckIsTheReason) {
+  // The probe exits 1 with its report when a check fails: the pod is Failed, the report says why.
+  KubeletOptions o;
+  o.smi_logs["velaryon"] = "probe: measuring GPU 0\n" + probe_fixture("fake-t4-failing.json");
+  o.exit_codes["velaryon"] = 1;
+  Verify v(o);
+  auto r = v.talgpu("verify --probe " + k_config);
+  EXPECT_EQ(r.rc, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("[probe-check-failed] GPU 0 vector-add: 1 of 4194304 elements wrong"), std::string::npos) << r.out;
+  EXPECT_TRUE(v.kube.all(k_pods).empty());
+}
+
+TEST(VerifyProbe, DriverUnusableIsTheProbeRule) {
+  KubeletOptions o;
+  o.smi_logs["velaryon"] = probe_fixture("no-nvml.json");
+  o.exit_codes["velaryon"] = 1;
+  Verify v(o);
+  auto r = v.talgpu("verify --probe " + k_config);
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.out.find("[gpu-nvml-missing] cannot load the NVIDIA management library"), std::string::npos) << r.out;
+}
+
+TEST(VerifyProbe, NotTalgpusImageIsSaid) {
+  // --probe-image names an image whose log is not a probe report (here: nvidia-smi's table).
+  KubeletOptions o;
+  o.smi_logs["velaryon"] = smi_fixture("rtx2070super-535.247.01.txt");
+  Verify v(o);
+  auto r = v.talgpu("verify --probe --probe-image nvcr.io/nvidia/cuda:12.2.2-base-ubuntu22.04 " + k_config);
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.out.find("[probe-output] the probe printed no JSON report"), std::string::npos) << r.out;
+  auto u = v.talgpu("verify --probe-image x " + k_config);
+  EXPECT_EQ(u.rc, 2) << u.out << u.err;
+}
+
+TEST(VerifyProbe, ParsesOnlyAWholeProbeDocument) {
+  EXPECT_FALSE(verify::parse_probe_log(""));
+  EXPECT_FALSE(verify::parse_probe_log("{\n  \"schema\": \"other/v1\"\n}\n"));
+  EXPECT_FALSE(verify::parse_probe_log("{\n  \"schema\": \"talgpu.probe/v1\",\n"));  // cut off (limitBytes)
+  auto p = verify::parse_probe_log("warning: something\n" + probe_fixture("h200-580.159.04.json"));
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->verdict, "pass");
+  EXPECT_EQ(p->driver, "580.159.04");
+  EXPECT_EQ(p->gpus, 1);
+  EXPECT_TRUE(p->failed_checks.empty());
+}
+
 // --- units ---
 
 TEST(NvidiaSmi, ParsesTheTableOf535And580) {

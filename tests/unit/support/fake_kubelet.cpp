@@ -179,6 +179,10 @@ void FakeKubelet::run_pod(json pod) {
   }
   auto log = m_opts.smi_logs.find(node_name);
   m_kube.set_log(ns + "/" + name, log == m_opts.smi_logs.end() ? "" : log->second);
+  if (auto code = m_opts.exit_codes.find(node_name); code != m_opts.exit_codes.end() && code->second != 0) {
+    terminated(code->second, "Error", "");
+    return;
+  }
   m_kube.modify(coll, name, [&](json& p) {
     p["status"]["phase"] = "Succeeded";
     p["status"]["containerStatuses"][0]["state"] = {{"terminated", {{"exitCode", 0}, {"reason", "Completed"}}}};

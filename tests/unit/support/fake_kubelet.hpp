@@ -28,6 +28,7 @@ struct KubeletOptions {
   std::map<std::string, std::string> smi_logs;  // node → nvidia-smi output
   std::set<std::string> never_start;            // pods there stay ContainerCreating
   std::set<std::string> smi_fails;              // nvidia-smi exits 9 there
+  std::map<std::string, int> exit_codes;        // node → the container's exit code with its log (default 0)
 };
 
 class FakeKubelet {
