@@ -747,7 +747,7 @@ class Reader {
     entries.clear();
     entries.reserve(m_labels.size());
     for (const LabelRead& l : m_labels) {
-      entries.emplace_back(std::string(l.key), std::string(l.value), l.where);
+      entries.push_back(StringMap::Entry{std::string(l.key), std::string(l.value), l.where});
       st.control_plane_label = st.control_plane_label || l.key == "node-role.kubernetes.io/control-plane";
       st.gpu_label = st.gpu_label || l.key == "nvidia.com/gpu.present";
     }
