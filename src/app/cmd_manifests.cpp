@@ -190,7 +190,7 @@ int run_manifests(Context& ctx, ManifestsArgs a) {
 
 void setup_manifests(CLI::App& app, Context& ctx, CommandRun& run) {
   auto a = std::make_shared<ManifestsArgs>();
-  app.add_option("-c,--config", a->config, "The talconfig.yaml")->capture_default_str();
+  app.add_option("-c,--config,--config-file", a->config, "The talconfig.yaml")->capture_default_str();
   app.add_option("--out", a->out, "Output folder (default: gitops/infrastructure/nvidia next to the talconfig)");
   app.add_flag("--flux", a->opts.flux, "Also write the Flux Kustomization of the folder (flux-kustomization.yaml)");
   app.add_option("--flux-path", a->opts.flux_path,

@@ -54,7 +54,7 @@ int run_status(Context& ctx, const StatusOptions& o) {
 
 void setup_status(CLI::App& app, Context& ctx, CommandRun& run) {
   auto o = std::make_shared<StatusOptions>();
-  app.add_option("--config", o->config, "talconfig.yaml with the declared nodes (default: ./talconfig.yaml)");
+  app.add_option("-c,--config,--config-file", o->config, "talconfig.yaml with the declared nodes (default: ./talconfig.yaml)");
   app.add_option("--namespace", o->gpu_namespace, "the GPU namespace whose Pod Security labels to show (default nvidia)");
   add_live_flags(app, o->live);
   app.footer("Output: -o text or -o json. Exit codes: 0 no drift, 1 drift, 2 unreadable declaration or cluster.");

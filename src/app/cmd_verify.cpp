@@ -182,7 +182,7 @@ int run_verify_command(Context& ctx, const VerifyCmdOptions& o) {
 
 void setup_verify(CLI::App& app, Context& ctx, CommandRun& run) {
   auto o = std::make_shared<VerifyCmdOptions>();
-  app.add_option("--config", o->config, "talconfig.yaml with the declared GPU nodes (default: ./talconfig.yaml when present)");
+  app.add_option("-c,--config,--config-file", o->config, "talconfig.yaml with the declared GPU nodes (default: ./talconfig.yaml when present)");
   app.add_option("--node", o->nodes, "only this node (repeatable)");
   app.add_option("--namespace", o->namespace_, "namespace for the verify pods (default nvidia)");
   app.add_option("--timeout", o->timeout, "give up after this long: 90s, 5m, 1m30s (default 5m)");

@@ -103,7 +103,7 @@ void print_text(const Context& ctx, const std::vector<NodeReport>& reports, Reco
 }  // namespace
 
 void add_reconcile_flags(CLI::App& app, ReconcileOptions& o, ReconcileKind kind) {
-  app.add_option("--config", o.config, "talconfig.yaml with the declared nodes (default: ./talconfig.yaml)");
+  app.add_option("-c,--config,--config-file", o.config, "talconfig.yaml with the declared nodes (default: ./talconfig.yaml)");
   app.add_flag("--apply", o.apply, "write the changes (default: print the equivalent kubectl commands)");
   if (kind == ReconcileKind::taints) {
     app.add_flag("--prune", o.prune, "also remove taints the declaration does not list (never node.kubernetes.io/*)");

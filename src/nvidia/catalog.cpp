@@ -84,6 +84,22 @@ Version newest_known_talos() {
   return driver_table().back().talos_last;
 }
 
+DriverTableInfo driver_table_info() {
+  // The last time the rows above were checked against siderolabs/extensions (update with them).
+  constexpr const char* k_updated = "2026-12-03";
+  DriverTableInfo info{driver_table().front().talos_first, driver_table().back().talos_last, {}, {}, k_updated};
+  auto add = [](std::vector<std::string>& list, const std::string& driver) {
+    if (std::find(list.begin(), list.end(), driver) == list.end()) {
+      list.push_back(driver);
+    }
+  };
+  for (const auto& row : driver_table()) {
+    add(info.lts_drivers, row.lts_driver);
+    add(info.production_drivers, row.production_driver);
+  }
+  return info;
+}
+
 DevicePluginPin device_plugin_for(const Version& talos) {
   // Talos's integration test of the NVIDIA extensions pins the device plugin per release branch:
   //  - v1.8.0 .. v1.10.9: a static DaemonSet of nvcr.io/nvidia/k8s-device-plugin:v0.14.1 with
