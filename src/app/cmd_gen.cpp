@@ -233,6 +233,9 @@ void setup_gen(CLI::App& app, Context& ctx, CommandRun& run) {
       "  talgpu gen config prod https://10.0.0.1:6443 --with-secrets secrets.yaml -o _out\n"
       "  talgpu gen config prod https://10.0.0.1:6443 -t worker -o worker.yaml --config-patch @gpu.yaml");
   config->add_flag("--force", a->force, "Overwrite existing files");
+  app.footer(
+      "\nExamples:\n"
+      "  talgpu gen config prod https://10.0.0.1:6443 --with-secrets secrets.yaml -o _out");
   app.require_subcommand(1);
   run = [&ctx, a]() -> int { return run_gen_config(ctx, *a); };
 }

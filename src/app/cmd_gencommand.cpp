@@ -104,6 +104,10 @@ void setup_gencommand(CLI::App& app, Context& ctx, CommandRun& run) {
                "upgrade: accepted for talhelper compatibility; talgpu always computes schematic IDs offline");
   app.add_flag("--force", a->force,
                "upgrade: print the command even when the installer would drop the node's NVIDIA extensions");
+  app.footer(
+      "\nExamples:\n"
+      "  talgpu gencommand apply -c clusters/prod/talconfig.yaml\n"
+      "  talgpu gencommand upgrade -c clusters/prod/talconfig.yaml -n velaryon | sh");
   run = [&ctx, a]() -> int { return run_gencommand(ctx, *a); };
 }
 

@@ -140,6 +140,10 @@ void setup_genconfig(CLI::App& app, Context& ctx, CommandRun& run) {
                "Reproduce talhelper's output (worker taints in machine.nodeTaints, nodeLabels replace the defaults)");
   app.add_flag("--no-gitignore", a->no_gitignore, "Do not update <out-dir>/.gitignore");
   app.add_flag("--disable-nodes-section", a->opts.disable_nodes_section, "talosconfig without nodes");
+  app.footer(
+      "\nExamples:\n"
+      "  talgpu genconfig -c clusters/prod/talconfig.yaml -o clusters/prod/clusterconfig\n"
+      "  talgpu genconfig -c clusters/prod/talconfig.yaml --dry-run   # CI: exit 1 when a config would change");
   run = [&ctx, a]() -> int { return run_genconfig(ctx, *a); };
 }
 

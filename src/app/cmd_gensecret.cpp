@@ -119,6 +119,10 @@ void setup_gensecret(CLI::App& app, Context& ctx, CommandRun& run) {
       ->capture_default_str();
   app.add_option("-f,--from-configfile", a->from_config,
                  "Take the bundle from this controlplane machine config instead of generating one (as talhelper)");
+  app.footer(
+      "\nExamples:\n"
+      "  talgpu gensecret -o talsecret.yaml && sops -e -i talsecret.yaml\n"
+      "  talgpu gensecret -f clusterconfig/prod-cp1.yaml -o talsecret.yaml");
   run = [&ctx, a]() -> int { return run_gensecret(ctx, *a); };
 }
 

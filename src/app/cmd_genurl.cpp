@@ -197,6 +197,13 @@ void setup_genurl(CLI::App& app, Context& ctx, CommandRun& run) {
   installer->callback([kind] { *kind = UrlKind::installer; });
   image->callback([kind] { *kind = UrlKind::image; });
   app.require_subcommand(1);
+  const char* examples =
+      "\nExamples:\n"
+      "  talgpu genurl installer -c clusters/prod/talconfig.yaml -n velaryon\n"
+      "  talgpu genurl image -v v1.13.9 -e siderolabs/nonfree-kmod-nvidia-lts --secure-boot";
+  app.footer(examples);
+  installer->footer(examples);
+  image->footer(examples);
   run = [&ctx, args, kind]() -> int { return run_genurl(ctx, *args, *kind); };
 }
 

@@ -212,7 +212,10 @@ void setup_manifests(CLI::App& app, Context& ctx, CommandRun& run) {
       "Writes namespace.yaml (Pod Security privileged, pinned version), runtimeclass.yaml (RuntimeClass\n"
       "nvidia whose scheduling selects and tolerates the GPU nodes), device-plugin.yaml (Flux HelmRelease\n"
       "of NVIDIA's chart, or --static DaemonSet), time-slicing.yaml, gpu-smoke-test.yaml and\n"
-      "kustomization.yaml. Unchanged files are not rewritten.");
+      "kustomization.yaml. Unchanged files are not rewritten.\n"
+      "\nExamples:\n"
+      "  talgpu manifests -c clusters/prod/talconfig.yaml --flux\n"
+      "  talgpu manifests -c clusters/prod/talconfig.yaml --check   # CI: exit 1 when the tree drifted");
   run = [&ctx, a]() -> int { return run_manifests(ctx, *a); };
 }
 

@@ -138,6 +138,10 @@ void setup_schematic(CLI::App& app, Context& ctx, CommandRun& run) {
   app.add_option("-n,--node", args->node, "Only this node (hostname or IP address)");
   app.add_flag("--online", args->online,
                "POST each schematic to the Image Factory and check that it returns the same ID");
+  app.footer(
+      "\nExamples:\n"
+      "  talgpu schematic -c examples/goldentooth/talconfig.yaml --node velaryon\n"
+      "  talgpu -o json schematic -c clusters/prod/talconfig.yaml");
   run = [&ctx, args]() -> int { return run_schematic(ctx, *args); };
 }
 

@@ -57,7 +57,11 @@ void setup_status(CLI::App& app, Context& ctx, CommandRun& run) {
   app.add_option("-c,--config,--config-file", o->config, "talconfig.yaml with the declared nodes (default: ./talconfig.yaml)");
   app.add_option("--namespace", o->gpu_namespace, "the GPU namespace whose Pod Security labels to show (default nvidia)");
   add_live_flags(app, o->live);
-  app.footer("Output: -o text or -o json. Exit codes: 0 no drift, 1 drift, 2 unreadable declaration or cluster.");
+  app.footer(
+      "Output: -o text or -o json. Exit codes: 0 no drift, 1 drift, 2 unreadable declaration or cluster.\n"
+      "\nExamples:\n"
+      "  talgpu status -c clusters/prod/talconfig.yaml\n"
+      "  talgpu -o json status --context prod");
   run = [&ctx, o]() -> int { return run_status(ctx, *o); };
 }
 

@@ -194,7 +194,11 @@ void setup_verify(CLI::App& app, Context& ctx, CommandRun& run) {
   app.add_option("--probe-image", o->probe_image,
                  fmt::format("talgpu's image for --probe, built from the Dockerfile (default {})", verify::default_probe_image()));
   add_live_flags(app, o->live);
-  app.footer("Exit codes: 0 every GPU node passed, 1 one did not, 2 unreadable input, 130/143 interrupted (pods deleted).");
+  app.footer(
+      "Exit codes: 0 every GPU node passed, 1 one did not, 2 unreadable input, 130/143 interrupted (pods deleted).\n"
+      "\nExamples:\n"
+      "  talgpu verify -c clusters/prod/talconfig.yaml\n"
+      "  talgpu verify -c clusters/prod/talconfig.yaml --probe --node velaryon --timeout 10m");
   run = [&ctx, o]() -> int { return run_verify_command(ctx, *o); };
 }
 

@@ -111,9 +111,15 @@ void add_reconcile_flags(CLI::App& app, ReconcileOptions& o, ReconcileKind kind)
   app.add_option("--node", o.nodes, "only this node (repeatable)");
   add_live_flags(app, o.live);
   app.footer(kind == ReconcileKind::taints
-                 ? "Exit codes: 0 in sync (or all applied), 1 changes pending or a node missing/failed, 2 unreadable input."
+                 ? "Exit codes: 0 in sync (or all applied), 1 changes pending or a node missing/failed, 2 unreadable input.\n"
+                   "\nExamples:\n"
+                   "  talgpu taint -c clusters/prod/talconfig.yaml            # dry run: the kubectl commands\n"
+                   "  talgpu taint -c clusters/prod/talconfig.yaml --apply --node velaryon"
                  : "Only declared labels are written; labels the declaration does not list are never removed.\n"
-                   "Exit codes: 0 in sync (or all applied), 1 changes pending or a node missing/failed, 2 unreadable input.");
+                   "Exit codes: 0 in sync (or all applied), 1 changes pending or a node missing/failed, 2 unreadable input.\n"
+                   "\nExamples:\n"
+                   "  talgpu label -c clusters/prod/talconfig.yaml            # dry run: the kubectl commands\n"
+                   "  talgpu label -c clusters/prod/talconfig.yaml --apply");
 }
 
 int run_reconcile(Context& ctx, const ReconcileOptions& o, ReconcileKind kind) {

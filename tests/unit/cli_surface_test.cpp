@@ -226,6 +226,27 @@ TEST(Completion, ListsRulesAndNodes) {
   EXPECT_EQ(bad_shell.rc, 2);
 }
 
+// ---- help ---------------------------------------------------------------------------------------
+
+void check_help(const CliCommand& c, const std::string& path) {
+  for (const auto& o : c.options) {
+    EXPECT_FALSE(o.help.empty()) << path << " " << o.names.back() << " has no help";
+  }
+  for (const auto& s : c.subcommands) {
+    std::string sub = path + " " + s.name;
+    auto r = run_command(bin() + " help" + sub);
+    EXPECT_EQ(r.rc, 0) << sub << r.err;
+    EXPECT_NE(r.out.find("Usage: talgpu" + sub), std::string::npos) << sub << "\n" << r.out;  // its own help
+    EXPECT_NE(r.out.find("Examples:\n  talgpu "), std::string::npos) << sub << " has no examples";
+    check_help(s, sub);
+  }
+}
+
+TEST(Help, EveryFlagHasHelpAndEveryCommandExamples) {
+  Cli cli;
+  check_help(cli_model(cli.root), "");
+}
+
 // ---- man page ----------------------------------------------------------------------------------
 
 TEST(ManPage, EscapesTroff) {
