@@ -31,7 +31,7 @@ std::string root_help() {
        "      --color WHEN     auto (default: on a TTY without NO_COLOR), always, never\n"
        "  -v, --verbose        more detail on stderr\n"
        "  -q, --quiet          only errors\n"
-       "      --version        print the version and exit\n"
+       "      --version        print the version, build and catalogs (as 'talgpu version')\n"
        "  -h, --help           show help\n"
        "\nExit codes: 0 ok, 1 findings or errors in the inputs, 2 usage error or unreadable input.\n"
        "Run 'talgpu help <command>' for a command's flags.\n";
@@ -192,7 +192,7 @@ int app_main(int argc, char** argv) {
 
   ctx.output = g.output == "json" ? OutputFormat::json : g.output == "sarif" ? OutputFormat::sarif : OutputFormat::text;
   if (g.version) {  // the same as `talgpu version`
-    fmt::print("{}", ctx.json() ? version_json().dump(2) + "\n" : version_text());
+    fmt::print("{}", ctx.json() ? version_json_text() : version_text());
     return k_exit_ok;
   }
   ctx.color_mode = g.color == "always" ? ColorMode::always : g.color == "never" ? ColorMode::never : ColorMode::auto_detect;

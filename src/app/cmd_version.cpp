@@ -33,8 +33,6 @@ std::string short_commit(const BuildInfo& b) {
   return b.dirty ? c + " (modified)" : c;
 }
 
-}  // namespace
-
 nlohmann::ordered_json version_json() {
   const BuildInfo& b = build_info();
   auto ext = imagefactory::catalog_info();
@@ -59,6 +57,12 @@ nlohmann::ordered_json version_json() {
                                     {"lts", drv.lts_drivers},
                                     {"production", drv.production_drivers}};
   return j;
+}
+
+}  // namespace
+
+std::string version_json_text() {
+  return version_json().dump(2) + "\n";
 }
 
 std::string version_text() {
@@ -87,7 +91,7 @@ void setup_version(CLI::App& app, Context& ctx, CommandRun& run) {
       "  talgpu -o json version | jq -r .catalogs.nvidiaDrivers.talosLast");
   run = [&ctx]() -> int {
     if (ctx.json()) {
-      fmt::print(ctx.out, "{}\n", version_json().dump(2));
+      fmt::print(ctx.out, "{}", version_json_text());
     } else {
       fmt::print(ctx.out, "{}", version_text());
     }

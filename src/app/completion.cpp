@@ -168,7 +168,7 @@ std::string bash_body(const CliCommand& root) {
       s += fmt::format("  [{}]={}\n", sq(path), c->positional == ValueKind::rules ? "rules" : "file");
     }
   }
-  s += R"()
+  s += R"BASH()
 
 # The talconfig a command line names (-c/--config/--config-file/--talconfig), for node names.
 _talgpu_config() {
@@ -228,7 +228,7 @@ _talgpu() {
   fi
   _talgpu_values "${_talgpu_positional[$path]:-none}" "$cur"
 }
-)";
+)BASH";
   return s;
 }
 

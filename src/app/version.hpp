@@ -3,11 +3,9 @@
 
 #include <string>
 
-#include <nlohmann/json_fwd.hpp>
-
 namespace talgpu {
 
-nlohmann::ordered_json version_json();
+std::string version_json_text();  // the -o json document, indented, with a final newline
 std::string version_text();
 
 }  // namespace talgpu
