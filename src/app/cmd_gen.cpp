@@ -57,11 +57,11 @@ std::optional<std::string> endpoint_problem(const std::string& endpoint) {
   }
   std::string fixed = "https://" + std::string(host_port) + (has_port ? "" : ":6443");
   if (scheme.empty()) {
-    return fmt::format("no scheme{} specified for the cluster endpoint URL\ntry: \"{}\"",
+    return fmt::format("no scheme{} specified for the cluster endpoint URL; try: \"{}\"",
                        has_port ? "" : " and port", fixed);
   }
   if (scheme != "https") {
-    return fmt::format("the control plane endpoint URL should have scheme https://\ntry: \"{}\"", fixed);
+    return fmt::format("the control plane endpoint URL should have scheme https://; try: \"{}\"", fixed);
   }
   if (host_port.empty()) {
     return std::string("the cluster endpoint URL has no host, e.g. https://10.0.0.1:6443");
