@@ -448,7 +448,10 @@ class Emitter {
 
   void scalar(const Node& n, Parent parent) {
     bool simple_key = parent == Parent::map_key;
-    const std::string& v = n.value();
+    // A null key read from an empty node (`&a : x`, `!t : x`) has no text; an empty implicit key
+    // does not parse back, so it is written as go-yaml writes a nil key: null.
+    static const std::string k_null_text = "null";
+    const std::string& v = simple_key && !n.is_string() && n.value().empty() ? k_null_text : n.value();
     ChosenStyle style;
     if (n.is_string()) {
       style = select_style(requested_string_style(v), analyze(v), v, simple_key);
