@@ -292,6 +292,24 @@ bool is_old_bool(std::string_view s) {
   return false;
 }
 
+const char* core_tag(ScalarType t) {
+  switch (t) {
+    case ScalarType::null:
+      return "!!null";
+    case ScalarType::boolean:
+      return "!!bool";
+    case ScalarType::integer:
+      return "!!int";
+    case ScalarType::floating:
+      return "!!float";
+    case ScalarType::timestamp:
+      return "!!timestamp";
+    case ScalarType::string:
+      break;
+  }
+  return "!!str";
+}
+
 // encode.go stringv(): the requested style before the emitter's own checks.
 ChosenStyle requested_string_style(std::string_view s) {
   if (s.find('\n') != std::string_view::npos) {
@@ -457,6 +475,11 @@ class Emitter {
     ChosenStyle style;
     if (n.is_string()) {
       style = select_style(requested_string_style(v), analyze(v), v, simple_key);
+    } else if (resolve_plain(v) != n.scalar_type() && !(v.empty() && n.scalar_type() == ScalarType::null)) {
+      // An explicit core tag on text that does not resolve to it (`!!float x`): the tag is the
+      // type, so it is written, with the text double-quoted (found by yaml_roundtrip fuzzing).
+      write_indicator(core_tag(n.scalar_type()), true, false, false);
+      style = ChosenStyle::double_quoted;
     } else {
       style = ChosenStyle::plain;  // typed values are written as they are
     }
