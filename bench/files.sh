@@ -13,7 +13,7 @@ n=${WORKLOADS:-100000}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 python3 bench/gen_files.py "$tmp" --workloads "$n"
-echo "many: $(find "$tmp/many" -type f | wc -l) files, $(du -sb "$tmp/many" | cut -f1) bytes (du)"
+echo "many: $(find "$tmp/many" -type f | wc -l) files, $(find "$tmp/many" -type f -exec cat {} + | wc -c) bytes"
 echo "few:  $(find "$tmp/few" -type f | wc -l) files, $(cat "$tmp"/few/*.yaml | wc -c) bytes"
 declare -A best
 for _ in $(seq "$repeats"); do
