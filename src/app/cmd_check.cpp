@@ -129,7 +129,9 @@ int run_check_command(Context& ctx, const CheckOptions& o) {
   check::PlacementDetail detail;
   detail.all = ctx.verbosity > 0;
   detail.nodes = o.detail_nodes;
-  if (auto unknown = check::unknown_detail_nodes(report, detail); !unknown.empty()) {
+  // --node shapes the text table only (-o json lists every node's reason already).
+  if (auto unknown = check::unknown_detail_nodes(report, detail);
+      ctx.output == OutputFormat::text && !unknown.empty()) {
     throw Abort(fmt::format("--node {}: no such node among the {} checked", unknown.front(), report.nodes.size()),
                 k_exit_usage);
   }
@@ -173,7 +175,7 @@ void setup_check(CLI::App& app, Context& ctx, CommandRun& run) {
   app.add_option("--project-file", o->project_file,
                  "Project settings (default: the nearest .talgpu.yaml in the first path's folder or above)");
   app.add_option("--node", o->detail_nodes,
-                 "List this node's reason for every workload in the placement table (repeatable; -v lists every "
+                 "Text output: list this node's reason for every workload in the placement table (repeatable; -v lists every "
                  "node; fleets of more than 10 nodes otherwise get counts per reason)");
   app.add_flag("--live", o->live, "Observed nodes from the cluster (kubeconfig as kubectl resolves it)");
   add_live_flags(app, o->live_opts);
