@@ -25,5 +25,5 @@ if [ -d "tests/fuzz/corpus/$target" ]; then
 fi
 dict=()
 [ -f "tests/fuzz/$target.dict" ] && dict=(-dict="tests/fuzz/$target.dict")
-exec "$build/fuzz_$target" "$work" "${dict[@]}" -max_total_time="$seconds" -max_len=65536 -timeout=10 \
+exec "$build/tests/fuzz/fuzz_$target" "$work" "${dict[@]}" -max_total_time="$seconds" -max_len=65536 -timeout=10 \
   -rss_limit_mb=2048 -artifact_prefix="$crashes/" -print_final_stats=1

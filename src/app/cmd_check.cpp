@@ -28,6 +28,7 @@ struct CheckOptions {
   std::string repo_root;
   std::string fail_on;
   std::string project_file;
+  std::vector<std::string> detail_nodes;  // --node
   bool live = false;
   LiveOptions live_opts;
 };
@@ -125,6 +126,15 @@ int run_check_command(Context& ctx, const CheckOptions& o) {
                              policy.file.empty() ? "(no project file)" : policy.file));
   }
 
+  check::PlacementDetail detail;
+  detail.all = ctx.verbosity > 0;
+  detail.nodes = o.detail_nodes;
+  // --node shapes the text table only (-o json lists every node's reason already).
+  if (auto unknown = check::unknown_detail_nodes(report, detail);
+      ctx.output == OutputFormat::text && !unknown.empty()) {
+    throw Abort(fmt::format("--node {}: no such node among the {} checked", unknown.front(), report.nodes.size()),
+                k_exit_usage);
+  }
   check::RunOutcome outcome;
   outcome.policy = &policy;
   switch (ctx.output) {
@@ -139,7 +149,7 @@ int run_check_command(Context& ctx, const CheckOptions& o) {
         print_diagnostics(ctx, report.findings);  // errors only, on stderr
       } else {
         RenderOptions ro{ctx.color_out, true};
-        fmt::print(ctx.out, "{}", check::render_report_text(report, ro));
+        fmt::print(ctx.out, "{}", check::render_report_text(report, ro, detail));
       }
       break;
   }
@@ -164,6 +174,9 @@ void setup_check(CLI::App& app, Context& ctx, CommandRun& run) {
       ->check(CLI::IsMember({"error", "warning"}));
   app.add_option("--project-file", o->project_file,
                  "Project settings (default: the nearest .talgpu.yaml in the first path's folder or above)");
+  app.add_option("--node", o->detail_nodes,
+                 "Text output: list this node's reason for every workload in the placement table (repeatable; -v lists every "
+                 "node; fleets of more than 10 nodes otherwise get counts per reason)");
   app.add_flag("--live", o->live, "Observed nodes from the cluster (kubeconfig as kubectl resolves it)");
   add_live_flags(app, o->live_opts);
   app.footer(
@@ -173,7 +186,9 @@ void setup_check(CLI::App& app, Context& ctx, CommandRun& run) {
       "  talgpu check clusters/prod --live            # the nodes as the cluster has them now\n"
       "  talgpu -o sarif check . --fail-on warning > talgpu.sarif\n"
       "\n"
-      "Rules: talgpu explain. Output: -o text (findings, then the placement table), -o json\n"
+      "Rules: talgpu explain. Output: -o text (findings, then the placement table: per workload the nodes\n"
+      "it fits and kube-scheduler's counts per reason; a line per node for fleets of up to 10 nodes,\n"
+      "--node NAME, or -v), -o json\n"
       "(docs/schemas/findings.schema.json), -o sarif. Per-rule levels: .talgpu.yaml ('rules: {ID: off}');\n"
       "one object: annotation 'talgpu.dev/ignore: ID,...'.\n"
       "Exit codes: 0 no errors, 1 errors found (or warnings with --fail-on warning), 2 unreadable input.");

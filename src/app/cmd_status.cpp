@@ -1,4 +1,4 @@
-// `talgpu status [--config talconfig.yaml] [--namespace nvidia]`: the declaration against the live
+// `talgpu status [--config talconfig.yaml] [--namespace nvidia] [gitops/...]`: the declaration against the live
 // cluster (kube/live_status.hpp). Exit 1 when anything drifted, 2 when the cluster or the
 // declaration cannot be read.
 
@@ -10,6 +10,7 @@
 #include <app/live.hpp>
 #include <kube/client/nodes.hpp>
 #include <kube/live_status.hpp>
+#include <kube/manifest_loader.hpp>
 
 namespace talgpu {
 
@@ -19,6 +20,7 @@ struct StatusOptions {
   LiveOptions live;
   std::string config;
   std::string gpu_namespace = "nvidia";
+  std::vector<std::string> gitops;  // manifest folders/files the cluster should run
 };
 
 std::shared_ptr<const nlohmann::json> get_optional(kube::client::Client& c, const std::string& path) {
@@ -41,6 +43,14 @@ int run_status(Context& ctx, const StatusOptions& o) {
   in.gpu_namespace = o.gpu_namespace;
   in.runtime_class = get_optional(*client, "/apis/node.k8s.io/v1/runtimeclasses/nvidia");
   in.namespace_ = get_optional(*client, "/api/v1/namespaces/" + kube::client::url_escape(o.gpu_namespace));
+  std::optional<kube::Manifests> manifests;
+  if (!o.gitops.empty()) {
+    Diagnostics load_diags;  // findings are check's business; status needs the objects
+    kube::ManifestLoadOptions mo;
+    mo.paths = o.gitops;
+    manifests.emplace(value_or_abort(kube::load_manifests(mo, load_diags)));
+    in.manifests = &*manifests;
+  }
   kube::ClusterStatus s = kube::compute_status(in);
   if (ctx.json()) {
     fmt::print(ctx.out, "{}", kube::render_status_json(s));
@@ -54,6 +64,9 @@ int run_status(Context& ctx, const StatusOptions& o) {
 
 void setup_status(CLI::App& app, Context& ctx, CommandRun& run) {
   auto o = std::make_shared<StatusOptions>();
+  app.add_option("gitops", o->gitops,
+                 "GitOps manifests (files or folders) the cluster should run: the live RuntimeClass nvidia and GPU "
+                 "namespace are compared with them");
   app.add_option("-c,--config,--config-file", o->config, "talconfig.yaml with the declared nodes (default: ./talconfig.yaml)");
   app.add_option("--namespace", o->gpu_namespace, "the GPU namespace whose Pod Security labels to show (default nvidia)");
   add_live_flags(app, o->live);

@@ -18,7 +18,7 @@ const std::vector<CommandSpec>& command_table() {
       {"status", "Compare the live cluster with the declaration: nodes, taints, GPUs, drivers", setup_status},
       {"taint", "Bring live node taints to the declared set (dry run unless --apply)", setup_taint},
       {"label", "Bring live node labels to the declared set (dry run unless --apply)", setup_label},
-      {"verify", "Prove on the live cluster that every GPU node runs a GPU pod (nvidia-smi)", setup_verify},
+      {"verify", "Prove on the live cluster that every GPU node runs a GPU pod (nvidia-smi or --probe)", setup_verify},
       {"podsecurity", "Evaluate pods against a Pod Security level", setup_podsecurity},
       {"probe", "Check the health and bandwidth of this host's GPUs (NVML + CUDA driver)", setup_probe},
       {"explain", "Explain a rule id: why it matters and how to fix it", setup_explain},

@@ -308,6 +308,24 @@ void print_configs_text(Context& ctx, const PlanState& st) {
   }
 }
 
+// The nodes the GPU test pod fits: every name for a small fleet, else the count and the first few.
+std::string gpu_test_nodes(const check::Placement& p) {
+  if (p.fits.empty()) {
+    return p.pending.empty() ? std::string("no node") : p.pending;
+  }
+  const bool small = p.fits.fleet->names.size() <= check::k_placement_detail_nodes;
+  const check::PlacementSummary sum = p.summarize(small ? check::k_placement_detail_nodes : check::k_placement_sample_text);
+  std::vector<std::string> names;
+  for (size_t i : sum.fit_nodes) {
+    names.push_back(p.fits.fleet->names[i]);
+  }
+  std::string s = fmt::format("{}", fmt::join(names, ", "));
+  if (sum.fit_count > names.size()) {
+    s = fmt::format("{} of {} nodes: {}, ... ({} more)", sum.fit_count, sum.total, s, sum.fit_count - names.size());
+  }
+  return s;
+}
+
 void print_check_text(Context& ctx, const PlanState& st) {
   auto head = [&](std::string_view t) { return styled(t, TextStyle::bold, ctx.color_out); };
   const auto& checked = st.checked;
@@ -318,7 +336,9 @@ void print_check_text(Context& ctx, const PlanState& st) {
   out_line(ctx, head(fmt::format("check: {} on {} ({}): {}, {}", count(checked.placements.size(), "workload"),
                                  count(checked.nodes.size(), "node"), count(checked.node_shapes, "shape"),
                                  count(errors, "error"), count(warnings, "warning"))));
-  std::string placements = check::render_placements_text(checked);
+  check::PlacementDetail detail;
+  detail.all = ctx.verbosity > 0;
+  std::string placements = check::render_placements_text(checked, detail);
   fmt::print(ctx.out, "{}", placements);
   for (const auto& p : checked.placements) {
     if (p.object != nullptr && p.object->name == "gpu-test") {
@@ -327,10 +347,7 @@ void print_check_text(Context& ctx, const PlanState& st) {
   }
   if (gpu_test != nullptr) {
     out_line(ctx, "");
-    out_line(ctx, fmt::format("GPU test pod {} runs on: {}", gpu_test->workload,
-                              !gpu_test->fits.empty() ? fmt::format("{}", fmt::join(gpu_test->fits, ", "))
-                              : gpu_test->pending.empty() ? std::string("no node")
-                                                          : gpu_test->pending));
+    out_line(ctx, fmt::format("GPU test pod {} runs on: {}", gpu_test->workload, gpu_test_nodes(*gpu_test)));
   }
 }
 

@@ -46,6 +46,8 @@ struct Fleet {
   std::vector<size_t> by_name;                   // node indices sorted by name (stable)
   std::vector<size_t> shape_of;                  // node index -> shape
   std::vector<std::vector<size_t>> shape_nodes;  // shape -> node indices (in node order)
+  std::vector<std::vector<size_t>> shape_by_name;  // shape -> node indices (in name order)
+  std::vector<size_t> rank;                      // node index -> position in by_name
   bool unique_names = true;                      // no two nodes share a name
 };
 
@@ -102,6 +104,27 @@ struct NodeFit {
   bool operator==(const std::vector<std::string>& v) const { return names() == v; }
 };
 
+// The nodes that give one rejection reason: an entry of kube-scheduler's FitError histogram
+// ("3 Insufficient nvidia.com/gpu").
+struct ReasonGroup {
+  std::string reason;
+  size_t count = 0;            // nodes (distinct names)
+  std::vector<size_t> nodes;   // node indices in name order: the first `sample` of them
+  std::vector<size_t> shapes;  // every shape giving this reason (when fitted per shape)
+};
+
+// One workload's placement in O(shapes + sample) (O(nodes) for name-pinned workloads or a fleet
+// with repeated node names): what output prints instead of a line per node.
+struct PlacementSummary {
+  bool by_shape = false;           // fitted per shape: `fit_shapes` and the groups' `shapes` are whole
+  size_t total = 0;                // nodes (distinct names)
+  size_t fit_count = 0;            // nodes it fits
+  std::vector<size_t> fit_nodes;   // node indices in name order: the first `sample`
+  std::vector<size_t> fit_shapes;  // every shape it fits (when by_shape)
+  std::vector<ReasonGroup> rejected;  // sorted by reason
+  std::map<std::string, size_t> reason_counts() const;
+};
+
 // Where one workload fits, and why every other node rejects it.
 struct Placement {
   std::string workload;  // "<ns>/<Kind>/<name>"
@@ -117,6 +140,9 @@ struct Placement {
   std::map<std::string, std::string> rejected() const;
   // Rejection reasons with the number of nodes giving each (O(shapes) unless per node).
   std::map<std::string, size_t> reason_counts() const;
+  // Counts per reason with the first `sample` node names of each group (all of them when the
+  // workload is fitted node by node and `whole_when_per_node` is set).
+  PlacementSummary summarize(size_t sample, bool whole_when_per_node = false) const;
   // Calls f(node name, reason) for every node in name order (reason empty when it fits).
   template <class F>
   void for_each_node(F&& f) const {

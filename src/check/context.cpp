@@ -123,7 +123,7 @@ std::string join_names(const std::vector<std::string>& v) {
 }
 
 // kube-scheduler's summary: "0/7 nodes are available: 3 node(s) had ..., 4 node(s) didn't match ...".
-std::string scheduler_summary(const std::map<std::string, size_t>& reasons, size_t total) {
+std::string reason_histogram(const std::map<std::string, size_t>& reasons) {
   std::map<std::string, size_t> counts;
   for (const auto& [reason, n] : reasons) {
     std::string r = reason;
@@ -132,16 +132,19 @@ std::string scheduler_summary(const std::map<std::string, size_t>& reasons, size
     }
     counts[r] += n;
   }
-  std::string s = fmt::format("0/{} nodes are available", total);
-  bool first = true;
+  std::string s;
   for (const auto& [reason, n] : counts) {
-    s += first ? ": " : ", ";
-    first = false;
+    s += s.empty() ? "" : ", ";
     // kube-scheduler: "3 node(s) had untolerated taint {...}", "1 Insufficient nvidia.com/gpu".
     s += reason.rfind("had ", 0) == 0 || reason.rfind("didn't ", 0) == 0 ? fmt::format("{} node(s) {}", n, reason)
                                                                        : fmt::format("{} {}", n, reason);
   }
   return s;
+}
+
+std::string scheduler_summary(const std::map<std::string, size_t>& reasons, size_t total) {
+  std::string hist = reason_histogram(reasons);
+  return fmt::format("0/{} nodes are available{}{}", total, hist.empty() ? "" : ": ", hist);
 }
 
 }  // namespace talgpu::check

@@ -69,5 +69,7 @@ std::string brand_of(const kube::Node& n);
 std::string join_names(const std::vector<std::string>& v);
 // kube-scheduler's summary: "0/7 nodes are available: 3 node(s) had ..., 4 node(s) didn't match ...".
 std::string scheduler_summary(const std::map<std::string, size_t>& reasons, size_t total);
+// Its histogram alone: "3 node(s) had ..., 4 Insufficient nvidia.com/gpu".
+std::string reason_histogram(const std::map<std::string, size_t>& reasons);
 
 }  // namespace talgpu::check

@@ -276,6 +276,13 @@ FleetShapes group_shapes(const std::vector<NodeInfo>& nodes, const kube::Manifes
       fleet->unique_names = false;
     }
   }
+  fleet->rank.resize(nodes.size());
+  fleet->shape_by_name.resize(fleet->shape_nodes.size());
+  for (size_t k = 0; k < fleet->by_name.size(); ++k) {
+    const size_t i = fleet->by_name[k];
+    fleet->rank[i] = k;
+    fleet->shape_by_name[fleet->shape_of[i]].push_back(i);
+  }
   out.fleet = std::move(fleet);
   return out;
 }

@@ -37,9 +37,9 @@ SourceLocation patch_location(const talhelper::Patch& p, const yaml::Node& n) {
     return p.location;
   }
   const auto& reg = SourceRegistry::instance();
-  std::string_view indicator = reg.line_of(p.location.file.str(), p.location.line);
-  std::string_view first = reg.line_of(p.location.file.str(), p.location.line + 1);
-  std::string_view at = reg.line_of(p.location.file.str(), p.location.line + in.line);
+  const std::string indicator = reg.line_of(p.location.file.str(), p.location.line);
+  const std::string first = reg.line_of(p.location.file.str(), p.location.line + 1);
+  const std::string at = reg.line_of(p.location.file.str(), p.location.line + in.line);
   size_t col = static_cast<size_t>(p.location.column);
   size_t indent = first.find_first_not_of(' ');
   if (col == 0 || indicator.size() < col || indicator[col - 1] != '|' || indent == std::string_view::npos ||

@@ -4,6 +4,11 @@
 
 #include <check/fleet.hpp>
 
+#include <algorithm>
+#include <limits>
+#include <string_view>
+#include <unordered_map>
+
 #include <fmt/format.h>
 
 #include <check/context.hpp>
@@ -102,6 +107,96 @@ std::map<std::string, size_t> Placement::reason_counts() const {
   }
   for (const auto& [node, r] : rejected()) {
     ++out[r];
+  }
+  return out;
+}
+
+namespace {
+
+// The first `sample` nodes by name of the union of `shapes` (each shape's list is in name order).
+std::vector<size_t> first_by_name(const Fleet& fleet, const std::vector<size_t>& shapes, size_t sample) {
+  std::vector<size_t> out;
+  for (size_t s : shapes) {
+    const auto& list = fleet.shape_by_name[s];
+    out.insert(out.end(), list.begin(), list.begin() + static_cast<std::ptrdiff_t>(std::min(sample, list.size())));
+  }
+  auto by_rank = [&](size_t a, size_t b) { return fleet.rank[a] < fleet.rank[b]; };
+  if (out.size() > sample) {
+    std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(sample), out.end(), by_rank);
+    out.resize(sample);
+  } else {
+    std::sort(out.begin(), out.end(), by_rank);
+  }
+  return out;
+}
+
+void summarize_by_shape(const NodeFit& f, size_t sample, PlacementSummary& out) {
+  const Fleet& fleet = *f.fleet;
+  std::map<std::string_view, ReasonGroup> groups;
+  for (size_t s = 0; s < f.reason.size(); ++s) {
+    const std::string& r = f.reason[s];
+    if (r.empty()) {
+      out.fit_shapes.push_back(s);
+      out.fit_count += fleet.shape_nodes[s].size();
+      continue;
+    }
+    ReasonGroup& g = groups[r];
+    g.count += fleet.shape_nodes[s].size();
+    g.shapes.push_back(s);
+  }
+  out.fit_nodes = first_by_name(fleet, out.fit_shapes, sample);
+  for (auto& [r, g] : groups) {
+    g.reason = std::string(r);
+    g.nodes = first_by_name(fleet, g.shapes, sample);
+    out.rejected.push_back(std::move(g));
+  }
+}
+
+// Node by node in name order; a repeated name counts once, with its first reason.
+void summarize_by_node(const NodeFit& f, size_t sample, PlacementSummary& out) {
+  const Fleet& fleet = *f.fleet;
+  std::map<std::string_view, ReasonGroup> groups;
+  out.total = 0;
+  const std::string* last = nullptr;
+  for (size_t i : fleet.by_name) {
+    if (last != nullptr && *last == fleet.names[i]) {
+      continue;
+    }
+    last = &fleet.names[i];
+    ++out.total;
+    const std::string& r = f.reason_of(i);
+    size_t& count = r.empty() ? out.fit_count : groups[r].count;
+    std::vector<size_t>& nodes = r.empty() ? out.fit_nodes : groups[r].nodes;
+    ++count;
+    if (nodes.size() < sample) {
+      nodes.push_back(i);
+    }
+  }
+  for (auto& [r, g] : groups) {
+    g.reason = std::string(r);
+    out.rejected.push_back(std::move(g));
+  }
+}
+
+}  // namespace
+
+PlacementSummary Placement::summarize(size_t sample, bool whole_when_per_node) const {
+  PlacementSummary out;
+  const Fleet& fleet = *fits.fleet;
+  out.by_shape = !fits.per_node && fleet.unique_names;
+  out.total = fleet.names.size();
+  if (out.by_shape) {
+    summarize_by_shape(fits, sample, out);
+  } else {
+    summarize_by_node(fits, whole_when_per_node ? std::numeric_limits<size_t>::max() : sample, out);
+  }
+  return out;
+}
+
+std::map<std::string, size_t> PlacementSummary::reason_counts() const {
+  std::map<std::string, size_t> out;
+  for (const auto& g : rejected) {
+    out.emplace(g.reason, g.count);
   }
   return out;
 }

@@ -11,6 +11,8 @@
 
 #include <core/term.hpp>
 
+#include <check/context.hpp>
+
 #include <check/rules.hpp>
 
 namespace talgpu::check {
@@ -31,47 +33,133 @@ const char* sarif_level(Severity s) {
 
 }  // namespace
 
-std::string render_placements_text(const CheckReport& report) {
+namespace {
+
+// The old table, one line per rejected node: small fleets and -v.
+void append_placement_lines(std::string& s, const Placement& p) {
+  std::string fits;
+  p.for_each_node([&](const std::string& name, const std::string& reason) {
+    if (reason.empty()) {
+      if (!fits.empty()) {
+        fits += ", ";
+      }
+      fits += terminal_safe(name);
+    }
+  });
+  s += "  ";
+  s += terminal_safe(p.workload);
+  s += " -> ";
+  s += !fits.empty() ? fits : !p.pending.empty() ? p.pending : std::string("(no node)");
+  s += '\n';
+  const std::string* last = nullptr;  // a repeated name is listed once, with its first reason
+  p.for_each_node([&](const std::string& name, const std::string& reason) {
+    if (!reason.empty() && (last == nullptr || *last != name)) {
+      s += "      ";
+      s += terminal_safe(name);
+      s += ": ";
+      s += terminal_safe(reason);
+      s += '\n';
+      last = &name;
+    }
+  });
+}
+
+// kube-scheduler's summary (framework/types.go FitError.Error: "0/N nodes are available: <count>
+// <reason>, ...") and the first fitting nodes; then a line for each node asked for by name.
+void append_placement_summary(std::string& s, const Placement& p, const std::vector<size_t>& asked) {
+  const Fleet& fleet = *p.fits.fleet;
+  const PlacementSummary sum = p.summarize(k_placement_sample_text);
+  s += "  ";
+  s += terminal_safe(p.workload);
+  s += " -> ";
+  if (sum.fit_count > 0) {
+    s += fmt::format("{} of {} nodes: ", sum.fit_count, sum.total);
+    for (size_t k = 0; k < sum.fit_nodes.size(); ++k) {
+      s += k == 0 ? "" : ", ";
+      s += terminal_safe(fleet.names[sum.fit_nodes[k]]);
+    }
+    if (sum.fit_count > sum.fit_nodes.size()) {
+      s += fmt::format(", ... ({} more)", sum.fit_count - sum.fit_nodes.size());
+    }
+  } else {
+    s += !p.pending.empty() ? p.pending : std::string("(no node)");
+  }
+  s += '\n';
+  if (!sum.rejected.empty()) {
+    std::string hist = sum.fit_count == 0 ? scheduler_summary(sum.reason_counts(), sum.total)
+                                          : fmt::format("rejected by {} of {} nodes: {}", sum.total - sum.fit_count,
+                                                        sum.total, reason_histogram(sum.reason_counts()));
+    s += "      ";
+    s += terminal_safe(hist);
+    s += '\n';
+  }
+  for (size_t i : asked) {
+    s += "      ";
+    s += terminal_safe(fleet.names[i]);
+    s += ": ";
+    s += p.fits_node(i) ? std::string("fits") : terminal_safe(p.reason_of(i));
+    s += '\n';
+  }
+}
+
+// The first node of each name asked for, in name order; unknown names are left out.
+std::vector<size_t> asked_nodes(const Fleet& fleet, const std::vector<std::string>& names) {
+  std::vector<size_t> out;
+  for (const auto& want : names) {
+    auto it = std::lower_bound(fleet.by_name.begin(), fleet.by_name.end(), want,
+                               [&](size_t i, const std::string& n) { return fleet.names[i] < n; });
+    if (it != fleet.by_name.end() && fleet.names[*it] == want) {
+      out.push_back(*it);
+    }
+  }
+  std::sort(out.begin(), out.end(), [&](size_t a, size_t b) { return fleet.rank[a] < fleet.rank[b]; });
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> unknown_detail_nodes(const CheckReport& report, const PlacementDetail& detail) {
+  std::vector<std::string> out;
+  for (const auto& want : detail.nodes) {
+    bool found = false;
+    for (const auto& n : report.nodes) {
+      if (n.node.name == want) {
+        found = true;
+        break;
+      }
+    }
+    if (!found) {
+      out.push_back(want);
+    }
+  }
+  return out;
+}
+
+std::string render_placements_text(const CheckReport& report, const PlacementDetail& detail) {
   std::string s;
   if (report.placements.empty()) {
     return s;
   }
   s += "placement:\n";
+  const Fleet& fleet = *report.placements.front().fits.fleet;
+  const bool every_node = detail.all || (detail.nodes.empty() && fleet.names.size() <= k_placement_detail_nodes);
+  const std::vector<size_t> asked = asked_nodes(fleet, detail.nodes);
   for (const auto& p : report.placements) {
-    std::string fits;
-    p.for_each_node([&](const std::string& name, const std::string& reason) {
-      if (reason.empty()) {
-        if (!fits.empty()) {
-          fits += ", ";
-        }
-        fits += terminal_safe(name);
-      }
-    });
-    s += "  ";
-    s += terminal_safe(p.workload);
-    s += " -> ";
-    s += !fits.empty() ? fits : !p.pending.empty() ? p.pending : std::string("(no node)");
-    s += '\n';
-    const std::string* last = nullptr;  // a repeated name is listed once, with its first reason
-    p.for_each_node([&](const std::string& name, const std::string& reason) {
-      if (!reason.empty() && (last == nullptr || *last != name)) {
-        s += "      ";
-        s += terminal_safe(name);
-        s += ": ";
-        s += terminal_safe(reason);
-        s += '\n';
-        last = &name;
-      }
-    });
+    if (every_node) {
+      append_placement_lines(s, p);
+    } else {
+      append_placement_summary(s, p, asked);
+    }
   }
   return s;
 }
 
-std::string render_report_text(const CheckReport& report, const RenderOptions& opts) {
+std::string render_report_text(const CheckReport& report, const RenderOptions& opts, const PlacementDetail& detail) {
   std::string s = render_text(report.findings, opts);
   std::string summary = summary_line(report.findings);
   s += summary.empty() ? "no findings\n" : summary + "\n";
-  std::string table = render_placements_text(report);
+  std::string table = render_placements_text(report, detail);
   if (!table.empty()) {
     s += "\n" + table;
   }
@@ -90,64 +178,132 @@ nlohmann::ordered_json finding_json(const Diagnostic& d) {
           {"hint", d.hint.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(d.hint)}};
 }
 
-// Appends the placements array (O(workloads x nodes) bytes) in the exact layout of nlohmann's
-// dump(2) (strings escaped by nlohmann), each node name escaped once.
+// dump(2)'s layout of an array whose items are already JSON text, at nesting `indent` (spaces).
+void append_array(std::string& out, size_t indent, const std::vector<std::string_view>& items) {
+  if (items.empty()) {
+    out += "[]";
+    return;
+  }
+  const std::string pad(indent + 2, ' ');
+  out += "[\n";
+  for (size_t k = 0; k < items.size(); ++k) {
+    out += pad;
+    out += items[k];
+    out += k + 1 < items.size() ? ",\n" : "\n";
+  }
+  out.append(indent, ' ');
+  out += ']';
+}
+
+std::string json_string(const std::string& s) {
+  return nlohmann::ordered_json(s).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+// Appends the placements array in the exact layout of nlohmann's dump(2) (strings escaped by
+// nlohmann), each node name escaped once. Per workload: the first nodes it fits and, per rejection
+// reason, a count and the first nodes, plus the shapes (indices into "nodeShapes", which lists
+// every node once), so the document is whole in O(workloads x shapes + nodes). Name-pinned
+// workloads (fitted node by node) list their nodes by name instead. The node -> reason map
+// "rejected" of schema 1 stays for fleets of at most k_placement_detail_nodes nodes.
 void append_placements(std::string& out, const CheckReport& report) {
   const auto& fleet = *report.placements.front().fits.fleet;
   std::vector<std::string> names;
   names.reserve(fleet.names.size());
   for (const auto& n : fleet.names) {
-    names.push_back(nlohmann::ordered_json(n).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+    names.push_back(json_string(n));
   }
-  std::unordered_map<std::string, std::string> escaped_reasons;
-  auto escaped = [&](const std::string& r) -> const std::string& {
-    auto it = escaped_reasons.find(r);
-    if (it == escaped_reasons.end()) {
-      it = escaped_reasons.emplace(r, nlohmann::ordered_json(r).dump(-1, ' ', false,
-                                                                      nlohmann::ordered_json::error_handler_t::replace))
-               .first;
+  std::vector<std::string> shape_ids;
+  for (size_t k = 0; k < fleet.shape_nodes.size(); ++k) {
+    shape_ids.push_back(std::to_string(k));
+  }
+  auto node_items = [&](const std::vector<size_t>& v) {
+    std::vector<std::string_view> items;
+    items.reserve(v.size());
+    for (size_t i : v) {
+      items.emplace_back(names[i]);
     }
-    return it->second;
+    return items;
   };
+  auto shape_items = [&](const std::vector<size_t>& v) {
+    std::vector<std::string_view> items;
+    items.reserve(v.size());
+    for (size_t i : v) {
+      items.emplace_back(shape_ids[i]);
+    }
+    return items;
+  };
+  const bool small = fleet.names.size() <= k_placement_detail_nodes;
   out += "[\n";
   bool first_p = true;
   for (const auto& p : report.placements) {
+    const PlacementSummary sum = p.summarize(k_placement_sample_json, true);
     out += first_p ? "    {\n" : ",\n    {\n";
     first_p = false;
     out += "      \"workload\": ";
-    out += nlohmann::ordered_json(p.workload).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    out += json_string(p.workload);
     out += ",\n      \"fits\": ";
-    bool any = false;
-    for (size_t i : fleet.by_name) {
-      if (p.fits_node(i)) {
-        out += any ? ",\n        " : "[\n        ";
-        out += names[i];
-        any = true;
-      }
-    }
-    out += any ? "\n      ]" : "[]";
+    append_array(out, 6, node_items(sum.fit_nodes));
     if (!p.pending.empty()) {
       out += ",\n      \"pending\": ";
       out += nlohmann::ordered_json(p.pending).dump();
     }
-    out += ",\n      \"rejected\": ";
-    any = false;
-    const std::string* last = nullptr;  // a repeated name is listed once, with its first reason
-    for (size_t i : fleet.by_name) {
-      const std::string& r = p.reason_of(i);
-      if (r.empty() || (last != nullptr && *last == fleet.names[i])) {
-        continue;
+    if (small) {
+      out += ",\n      \"rejected\": ";
+      bool any = false;
+      const std::string* last = nullptr;  // a repeated name is listed once, with its first reason
+      for (size_t i : fleet.by_name) {
+        const std::string& r = p.reason_of(i);
+        if (r.empty() || (last != nullptr && *last == fleet.names[i])) {
+          continue;
+        }
+        last = &fleet.names[i];
+        out += any ? ",\n        " : "{\n        ";
+        out += names[i];
+        out += ": ";
+        out += json_string(r);
+        any = true;
       }
-      last = &fleet.names[i];
-      out += any ? ",\n        " : "{\n        ";
-      out += names[i];
-      out += ": ";
-      out += escaped(r);
-      any = true;
+      out += any ? "\n      }" : "{}";
     }
-    out += any ? "\n      }\n    }" : "{}\n    }";
+    out += fmt::format(",\n      \"fitCount\": {},\n      \"byShape\": {}", sum.fit_count, sum.by_shape);
+    if (sum.by_shape) {
+      out += ",\n      \"fitShapes\": ";
+      append_array(out, 6, shape_items(sum.fit_shapes));
+    }
+    out += ",\n      \"rejectedByReason\": ";
+    if (sum.rejected.empty()) {
+      out += "[]";
+    } else {
+      out += "[\n";
+      for (size_t k = 0; k < sum.rejected.size(); ++k) {
+        const ReasonGroup& g = sum.rejected[k];
+        out += "        {\n          \"reason\": ";
+        out += json_string(g.reason);
+        out += fmt::format(",\n          \"count\": {},\n          \"nodes\": ", g.count);
+        append_array(out, 10, node_items(g.nodes));
+        if (sum.by_shape) {
+          out += ",\n          \"shapes\": ";
+          append_array(out, 10, shape_items(g.shapes));
+        }
+        out += k + 1 < sum.rejected.size() ? "\n        },\n" : "\n        }\n";
+      }
+      out += "      ]";
+    }
+    out += "\n    }";
   }
-  out += "\n  ]\n}\n";
+  out += "\n  ],\n  \"nodeShapes\": ";
+  if (fleet.shape_by_name.empty()) {
+    out += "[]";
+  } else {
+    out += "[\n";
+    for (size_t k = 0; k < fleet.shape_by_name.size(); ++k) {
+      out += "    ";
+      append_array(out, 4, node_items(fleet.shape_by_name[k]));
+      out += k + 1 < fleet.shape_by_name.size() ? ",\n" : "\n";
+    }
+    out += "  ]";
+  }
+  out += "\n}\n";
 }
 
 }  // namespace

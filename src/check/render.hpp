@@ -6,12 +6,16 @@
 //  - json: the findings document shared by `check` and `plan` (docs/schemas/findings.schema.json):
 //      {"schemaVersion":1, "tool":{name,version}, "command", "success", "summary":{errors,warnings,
 //       notes}, <command-specific keys>, "findings":[{rule,severity,message,file,line,column,hint}],
-//       "placements":[{workload,fits:[...],rejected:{node:reason}}]}
+//       "placements":[{workload,fits:[first names],fitCount,fitShapes,rejectedByReason:[{reason,count,
+//       nodes:[first names],shapes}],rejected:{node:reason} (small fleets only)}],
+//       "nodeShapes":[[node names]...]}: O(workloads x shapes + nodes), not workloads x nodes.
 //    `success` is false when the run could not complete (exit 2); the document is still whole.
 //  - sarif: SARIF 2.1.0 for code scanning (tool.driver.rules from the rule catalogue, URIs relative
 //    to %SRCROOT%, hints in the result text, invocations[].executionSuccessful).
 
+#include <cstddef>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -22,7 +26,7 @@
 namespace talgpu::check {
 
 // Version of the JSON findings document; bumped only on incompatible changes.
-constexpr int k_findings_schema_version = 1;
+constexpr int k_findings_schema_version = 2;
 
 struct RunOutcome {
   std::string command = "check";
@@ -32,8 +36,24 @@ struct RunOutcome {
   std::string base_dir;  // %SRCROOT% for SARIF URIs (default: the working directory)
 };
 
-std::string render_report_text(const CheckReport& report, const RenderOptions& opts = {});
-std::string render_placements_text(const CheckReport& report);
+// Which nodes the text placement table gives a line each. By default a fleet of at most
+// k_placement_detail_nodes nodes lists every rejected node with its reason (a homelab reads it
+// whole); a larger one gets kube-scheduler's histogram per workload ("0/N nodes are available: 3
+// Insufficient nvidia.com/gpu, ...") and the first k_placement_sample_text fitting nodes, so the
+// table is O(workloads + nodes). `all` (-v) or `nodes` (--node NAME) ask for the lines.
+constexpr size_t k_placement_detail_nodes = 10;
+constexpr size_t k_placement_sample_text = 5;
+constexpr size_t k_placement_sample_json = 10;
+struct PlacementDetail {
+  bool all = false;
+  std::vector<std::string> nodes;  // node names to give a line each (fitting or not)
+};
+
+std::string render_report_text(const CheckReport& report, const RenderOptions& opts = {},
+                               const PlacementDetail& detail = {});
+std::string render_placements_text(const CheckReport& report, const PlacementDetail& detail = {});
+// Names in `detail.nodes` that are not among the report's nodes.
+std::vector<std::string> unknown_detail_nodes(const CheckReport& report, const PlacementDetail& detail);
 // The JSON findings document. `body` holds command-specific keys placed between "summary" and
 // "findings"; `report` (may be null) gives the placements.
 std::string render_findings_json(const Diagnostics& findings, const CheckReport* report, const RunOutcome& outcome,

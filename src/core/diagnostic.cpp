@@ -98,7 +98,7 @@ std::string render_text(const Diagnostic& d, const RenderOptions& opts) {
   }
   out += "\n";
   if (opts.show_source && d.location.line > 0) {
-    std::string_view src = SourceRegistry::instance().line_of(d.location.file, d.location.line);
+    const std::string src = SourceRegistry::instance().line_of(d.location.file, d.location.line);
     // Lines with control characters (binary input) are not echoed to the terminal.
     bool printable = std::none_of(src.begin(), src.end(), [](char c) {
       auto u = static_cast<unsigned char>(c);

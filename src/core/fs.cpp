@@ -269,9 +269,15 @@ Result<std::string> read_fd(int fd, const std::string& path, size_t max_bytes) {
     if (n == 0) {
       break;
     }
+    const bool short_read = static_cast<size_t>(n) < data.size() - used;
     used += static_cast<size_t>(n);
     if (used > max_bytes) {
       return fail(fmt::format("cannot read '{}': over the {} byte limit", path, max_bytes), {}, "io-too-large");
+    }
+    // A regular file with a size (not /proc-like) that returns less than asked is at its end: no
+    // second read() just to see 0 (one open, fstat, read per file; 100,000 small manifests).
+    if (short_read && st.st_size > 0) {
+      break;
     }
   }
   data.resize(used);

@@ -58,8 +58,17 @@ class SourceRegistry {
   // Finds the text registered under `name` (the newest one), or nullptr.
   std::string_view text_of(std::string_view name) const;
   // The 1-based line `line` of `name`, without its newline; empty when unknown or when `name` is
-  // sensitive.
-  std::string_view line_of(std::string_view name, int line) const;
+  // sensitive, or when the text was released and the file no longer holds it.
+  std::string line_of(std::string_view name, int line) const;
+  // Drops the text of `id`, registered under a file path with that file's content, keeping its
+  // size and hash: a big tree is not held in memory for the few lines diagnostics quote. line_of
+  // reads the file again (the last one read stays cached: findings are sorted by file) and quotes
+  // it only when it still has the same size and hash.
+  void release(int32_t id);
+  // For texts read from files: keeps them while all such texts together stay within
+  // k_kept_file_text_bytes (a homelab tree is quoted from memory), releases the rest.
+  static constexpr size_t k_kept_file_text_bytes = 64u << 20;
+  void release_over_budget(int32_t id);
 
   // Marks `name` as sensitive: decrypted SOPS content, secrets bundles and machine configs. Its
   // lines are never quoted (line_of returns nothing, for every renderer: text carets, -v, json,

@@ -8,6 +8,8 @@
 
 #include <core/term.hpp>
 #include <kube/declared_nodes.hpp>
+#include <kube/manifest_loader.hpp>
+#include <kube/scheduling.hpp>
 #include <nvidia/catalog.hpp>
 #include <nvidia/gpu_node.hpp>
 
@@ -91,6 +93,136 @@ void compare_node(ClusterStatus& s, NodeStatus& row, const Node& declared, const
   }
 }
 
+
+// A toleration of the live RuntimeClass's scheduling (core/v1 Toleration JSON).
+Toleration toleration_from_json(const json& t) {
+  Toleration out;
+  out.key = t.value("key", "");
+  out.op = t.value("operator", "");
+  out.value = t.value("value", "");
+  out.effect = t.value("effect", "");
+  return out;
+}
+
+std::string toleration_text(const Toleration& t) {
+  std::string s = t.key.empty() ? "*" : t.key;
+  if (t.op == "Exists") {
+    s += " (exists)";
+  } else if (!t.value.empty()) {
+    s += "=" + t.value;
+  }
+  return s + (t.effect.empty() ? "" : ":" + t.effect);
+}
+
+// The RuntimeClass admission plugin merges scheduling.nodeSelector and scheduling.tolerations
+// into every pod with runtimeClassName: nvidia (plugin/pkg/admission/runtimeclass): a GPU node
+// that lacks a selected label, or carries a NoSchedule/NoExecute taint the class does not
+// tolerate, is out of reach for those pods -- the scenario's second taint, months unnoticed.
+void runtime_class_reach(ClusterStatus& s, const json& rc, const std::vector<const client::ObservedNode*>& gpu_nodes) {
+  const json sched = rc.value("scheduling", json::object());
+  const json selector = sched.value("nodeSelector", json::object());
+  std::vector<Toleration> tolerations;
+  for (const auto& t : sched.value("tolerations", json::array())) {
+    tolerations.push_back(toleration_from_json(t));
+  }
+  std::vector<std::string> parts;
+  for (const auto& [k, v] : selector.items()) {
+    parts.push_back(k + "=" + (v.is_string() ? v.get<std::string>() : v.dump()));
+  }
+  s.runtime_class_selector = fmt::format("{}", fmt::join(parts, ","));
+  parts.clear();
+  for (const auto& t : tolerations) {
+    parts.push_back(toleration_text(t));
+  }
+  s.runtime_class_tolerations = fmt::format("{}", fmt::join(parts, ", "));
+  if (!s.runtime_class_scheduling) {
+    return;  // pods carry their own selector and tolerations: nothing to compare
+  }
+  for (const client::ObservedNode* o : gpu_nodes) {
+    const std::string& n = o->node.name;
+    for (const auto& [k, v] : selector.items()) {
+      std::string want = v.is_string() ? v.get<std::string>() : v.dump();
+      const std::string* have = o->node.labels.find(k);
+      if (have == nullptr || *have != want) {
+        add(s, n, "status-runtimeclass-selector",
+            fmt::format("RuntimeClass nvidia selects {}={}, which this GPU node {}: pods with runtimeClassName: "
+                        "nvidia never land here",
+                        k, want, have == nullptr ? "does not carry" : "has as " + *have),
+            fmt::format("talgpu label --apply --node {} (if talconfig declares it), or regenerate the RuntimeClass: "
+                        "talgpu manifests",
+                        n));
+      }
+    }
+    for (const auto& taint : o->node.taints) {
+      if (taint.effect != "NoSchedule" && taint.effect != "NoExecute") {
+        continue;
+      }
+      bool ok = std::any_of(tolerations.begin(), tolerations.end(),
+                            [&](const Toleration& t) { return tolerates(t, taint); });
+      if (!ok) {
+        add(s, n, "status-runtimeclass-toleration",
+            fmt::format("GPU node has taint {} that RuntimeClass nvidia does not tolerate: pods with runtimeClassName: "
+                        "nvidia (and the device plugin, if it uses the class) cannot schedule here",
+                        taint.str()),
+            fmt::format("regenerate the RuntimeClass with every GPU node taint (talgpu manifests), commit, let Flux "
+                        "apply it; or remove the taint (talgpu taint --apply --prune --node {})",
+                        n));
+      }
+    }
+  }
+}
+
+// The live RuntimeClass and GPU namespace against the GitOps manifests (`talgpu status gitops/`).
+void against_manifests(ClusterStatus& s, const StatusInputs& in) {
+  const Manifests& m = *in.manifests;
+  if (const RuntimeClass* want = m.find_runtime_class("nvidia"); want != nullptr && in.runtime_class) {
+    std::vector<std::string> diff;
+    if (want->handler != s.runtime_class_handler) {
+      diff.push_back(fmt::format("handler {} vs {}", s.runtime_class_handler, want->handler));
+    }
+    std::vector<std::string> sel;
+    for (const auto& e : want->node_selector) {
+      sel.push_back(e.key + "=" + e.value);
+    }
+    std::string want_sel = fmt::format("{}", fmt::join(sel, ","));
+    if (want_sel != s.runtime_class_selector) {
+      diff.push_back(fmt::format("nodeSelector {{{}}} vs {{{}}}", s.runtime_class_selector, want_sel));
+    }
+    std::vector<std::string> tol;
+    for (const auto& t : want->tolerations) {
+      tol.push_back(toleration_text(t));
+    }
+    std::string want_tol = fmt::format("{}", fmt::join(tol, ", "));
+    if (want_tol != s.runtime_class_tolerations) {
+      diff.push_back(fmt::format("tolerations [{}] vs [{}]", s.runtime_class_tolerations, want_tol));
+    }
+    if (!diff.empty()) {
+      add(s, "RuntimeClass nvidia", "status-runtimeclass-not-applied",
+          fmt::format("the cluster's RuntimeClass differs from {}:{} (cluster vs manifest: {})", want->location.file,
+                      want->location.line, fmt::join(diff, "; ")),
+          fmt::format("apply the manifest: flux reconcile kustomization <name> --with-source, or kubectl apply -f {}",
+                      want->location.file));
+    }
+  } else if (want != nullptr && !in.runtime_class) {
+    add(s, "RuntimeClass nvidia", "status-runtimeclass-not-applied",
+        fmt::format("{}:{} defines RuntimeClass nvidia, the cluster has none", want->location.file, want->location.line),
+        fmt::format("flux reconcile kustomization <name> --with-source, or kubectl apply -f {}", want->location.file));
+  }
+  if (const Namespace* want = m.find_namespace(s.gpu_namespace); want != nullptr && in.namespace_) {
+    for (const auto& e : want->labels) {
+      if (e.key.rfind("pod-security.kubernetes.io/", 0) != 0) {
+        continue;
+      }
+      auto it = std::find_if(s.namespace_psa.begin(), s.namespace_psa.end(), [&](const auto& kv) { return kv.first == e.key; });
+      if (it == s.namespace_psa.end() || it->second != e.value) {
+        add(s, "Namespace " + s.gpu_namespace, "status-namespace-not-applied",
+            fmt::format("label {} is {} in the cluster, {} in {}:{}", e.key, it == s.namespace_psa.end() ? "absent" : it->second,
+                        e.value, want->location.file, want->location.line),
+            fmt::format("flux reconcile kustomization <name> --with-source, or kubectl apply -f {}", want->location.file));
+      }
+    }
+  }
+}
 }  // namespace
 
 ClusterStatus compute_status(const StatusInputs& in) {
@@ -156,6 +288,14 @@ ClusterStatus compute_status(const StatusInputs& in) {
           fmt::format("handler is {}, Talos's NVIDIA container toolkit registers \"nvidia\"", s.runtime_class_handler),
           "set handler: nvidia in the RuntimeClass manifest and re-apply it");
     }
+    std::vector<const client::ObservedNode*> gpu_nodes;
+    for (const auto& row : s.nodes) {
+      bool gpu = row.gpu_declared || (row.gpu_allocatable && *row.gpu_allocatable > 0) || !row.driver_observed.empty();
+      if (auto it = observed.find(row.name); gpu && it != observed.end()) {
+        gpu_nodes.push_back(it->second);
+      }
+    }
+    runtime_class_reach(s, *in.runtime_class, gpu_nodes);
   } else if (any_gpu) {
     add(s, "RuntimeClass nvidia", "status-runtimeclass-missing", "RuntimeClass nvidia does not exist: GPU pods are rejected",
         "kubectl apply a RuntimeClass named nvidia with handler: nvidia");
@@ -180,6 +320,9 @@ ClusterStatus compute_status(const StatusInputs& in) {
         fmt::format("namespace {} (device plugin, talgpu verify) does not exist", s.gpu_namespace),
         fmt::format("kubectl create namespace {} && kubectl label namespace {} pod-security.kubernetes.io/enforce=privileged",
                     s.gpu_namespace, s.gpu_namespace));
+  }
+  if (in.manifests != nullptr) {
+    against_manifests(s, in);
   }
   return s;
 }
@@ -214,8 +357,10 @@ std::string render_status_text(const ClusterStatus& s, bool color) {
                        gpus, r.driver_observed.empty() ? "-" : esc(r.driver_observed), taints);
   }
   out += fmt::format("\nRuntimeClass nvidia: {}\n",
-                     s.runtime_class_present ? fmt::format("present (handler {}{})", esc(s.runtime_class_handler),
-                                                           s.runtime_class_scheduling ? ", with scheduling" : "")
+                     s.runtime_class_present
+                         ? fmt::format("present (handler {}{}{})", esc(s.runtime_class_handler),
+                                       s.runtime_class_selector.empty() ? "" : ", nodeSelector " + esc(s.runtime_class_selector),
+                                       s.runtime_class_tolerations.empty() ? "" : ", tolerates " + esc(s.runtime_class_tolerations))
                                              : "absent");
   std::string psa;
   for (const auto& [k, v] : s.namespace_psa) {
@@ -253,7 +398,8 @@ std::string render_status_json(const ClusterStatus& s) {
     j["nodes"].push_back(n);
   }
   j["runtimeClass"] = {{"present", s.runtime_class_present}, {"handler", s.runtime_class_handler},
-                       {"scheduling", s.runtime_class_scheduling}};
+                       {"scheduling", s.runtime_class_scheduling}, {"nodeSelector", s.runtime_class_selector},
+                       {"tolerations", s.runtime_class_tolerations}};
   json psa = json::object();
   for (const auto& [k, v] : s.namespace_psa) {
     psa[k] = v;

@@ -45,11 +45,15 @@ struct ClusterStatus {
   bool runtime_class_present = false;
   std::string runtime_class_handler;
   bool runtime_class_scheduling = false;
+  std::string runtime_class_selector;     // "role=gpu", "" when none
+  std::string runtime_class_tolerations;  // "gpu=true:NoSchedule, ...", "" when none
   std::string gpu_namespace;
   bool namespace_present = false;
   std::vector<std::pair<std::string, std::string>> namespace_psa;  // pod-security.kubernetes.io/*
   std::vector<DriftItem> drift;
 };
+
+struct Manifests;
 
 struct StatusInputs {
   const talhelper::TalConfig* config = nullptr;
@@ -57,6 +61,9 @@ struct StatusInputs {
   std::shared_ptr<const nlohmann::json> runtime_class;  // null: not found
   std::string gpu_namespace = "nvidia";
   std::shared_ptr<const nlohmann::json> namespace_;  // null: not found
+  // The GitOps manifests the cluster should run (`talgpu status gitops/`): the live RuntimeClass
+  // nvidia and GPU namespace are compared with them. Null: not given.
+  const Manifests* manifests = nullptr;
 };
 
 ClusterStatus compute_status(const StatusInputs& in);

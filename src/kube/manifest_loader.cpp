@@ -1064,6 +1064,11 @@ bool is_remote(const std::string& s) {
   return s.find("://") != std::string::npos || s.rfind("github.com/", 0) == 0 || s.rfind("git@", 0) == 0;
 }
 
+struct WalkedFile {
+  std::string path;
+  std::string canonical;  // empty when it has to be resolved (a symbolic link)
+};
+
 class Loader {
  public:
   Loader(Manifests& out, Diagnostics& diags) : m_out(out), m_diags(diags) {}
@@ -1085,16 +1090,20 @@ class Loader {
     return load_file(path);
   }
 
-  Result<void> load_file(const std::string& path) {
-    std::string key = canonical(path);
-    if (!m_seen.insert(key).second) {
+  // `key`: the file's canonical path when the caller knows it (the folder walk does), else
+  // computed here (realpath: an lstat per path component).
+  Result<void> load_file(const std::string& path, std::string key = {}) {
+    if (key.empty()) {
+      key = canonical(path);
+    }
+    if (!m_seen.insert(std::move(key)).second) {
       return {};
     }
     fs::path p(path);
     if (is_kustomization_name(p.filename().string())) {
       return load_kustomization(path);
     }
-    auto parsed = yaml::parse_file(path);
+    auto parsed = yaml::parse_file(path, m_parse);
     if (!parsed) {
       return finding_or_error(path, parsed.error());
     }
@@ -1118,13 +1127,13 @@ class Loader {
       return {};
     }
     // No kustomization: every manifest below, in path order (deterministic).
-    std::vector<std::string> files;
+    std::vector<WalkedFile> files;
     std::vector<std::string> chain;  // canonical folders from `dir` down to the one being read
     std::set<std::string> visited;   // every folder read once, however many links lead to it
     TRY(walk(dir, files, chain, visited));
-    std::sort(files.begin(), files.end());
-    for (const auto& f : files) {
-      TRY(load_file(f));
+    std::sort(files.begin(), files.end(), [](const WalkedFile& a, const WalkedFile& b) { return a.path < b.path; });
+    for (auto& f : files) {
+      TRY(load_file(f.path, std::move(f.canonical)));
     }
     return {};
   }
@@ -1134,7 +1143,10 @@ class Loader {
   // cannot be read (a folder without permission, a dangling link) is an error, exit 2, because a
   // check that skipped part of the folder would report "no findings" for what it never saw.
   // FIFOs, sockets and devices are never opened (kubectl reads regular files only).
-  Result<void> walk(const std::string& dir, std::vector<std::string>& files, std::vector<std::string>& chain,
+  // The folder's entries come with their type (d_type), so only symbolic links cost a stat; a
+  // file's canonical path is the folder's plus its name unless it is a link, so it needs no
+  // realpath later.
+  Result<void> walk(const std::string& dir, std::vector<WalkedFile>& files, std::vector<std::string>& chain,
                     std::set<std::string>& visited) {
     constexpr size_t k_max_depth = 64;
     std::error_code ec;
@@ -1163,7 +1175,17 @@ class Loader {
     for (const auto& e : entries) {
       const std::string name = e.path().filename().string();
       const std::string path = e.path().string();
-      fs::file_status st = fs::status(e.path(), ec);  // follows links
+      // The entry's type from d_type (no system call); a link, anything but a folder or a regular
+      // file, or a file system without d_type is stat'ed (following links).
+      const bool link = e.is_symlink(ec);
+      fs::file_status st;
+      if (!link && !ec && e.is_directory(ec)) {
+        st = fs::file_status(fs::file_type::directory);
+      } else if (!link && !ec && e.is_regular_file(ec)) {
+        st = fs::file_status(fs::file_type::regular);
+      } else {
+        st = fs::status(e.path(), ec);
+      }
       if (ec || st.type() == fs::file_type::not_found) {
         return fail(fmt::format("cannot read '{}': {}", path,
                                 ec ? ec.message() : std::string("dangling symbolic link")),
@@ -1185,7 +1207,7 @@ class Loader {
                         SourceLocation{path, 0, 0});
         continue;
       }
-      files.push_back(path);
+      files.push_back(WalkedFile{path, link ? std::string() : (real == "/" ? "" : real) + "/" + name});
     }
     chain.pop_back();
     return {};
@@ -1204,7 +1226,7 @@ class Loader {
   }
 
   Result<void> load_kustomization(const std::string& path) {
-    auto parsed = yaml::parse_file(path);
+    auto parsed = yaml::parse_file(path, m_parse);
     if (!parsed) {
       return finding_or_error(path, parsed.error());
     }
@@ -1252,6 +1274,8 @@ class Loader {
   Manifests& m_out;
   Diagnostics& m_diags;
   std::set<std::string> m_seen;
+  yaml::AliasBudget m_alias_budget;  // one budget for the whole tree (README "Limits")
+  yaml::ParseOptions m_parse{.alias_budget = &m_alias_budget};
 };
 
 std::string find_repo_root(const std::string& start) {

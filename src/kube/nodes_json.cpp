@@ -157,11 +157,14 @@ Result<std::vector<Node>> load_nodes_json(const std::string& path, Diagnostics& 
   }
   TRY(yaml::check_text_encoding(text, path));
   if (auto nodes = detail::read_nodes_json_fast(text, path)) {
-    // Keep the text for diagnostics that quote a node's line later.
-    SourceRegistry::instance().add(path, std::move(text));
+    // Registered for diagnostics that quote a node's line later (read again when over budget).
+    auto& reg = SourceRegistry::instance();
+    reg.release_over_budget(reg.add(path, std::move(text)));
     return std::move(*nodes);
   }
-  return detail::read_nodes_json_generic(text, path, diags);
+  auto nodes = detail::read_nodes_json_generic(text, path, diags);
+  text = std::string();  // yaml::parse registered its own copy
+  return nodes;
 }
 
 }  // namespace talgpu::kube

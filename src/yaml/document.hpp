@@ -16,12 +16,23 @@ struct Document {
   bool empty = true;  // true when the document had no content at all
 };
 
+// Alias expansion shared by every file of one run (the manifest loader's): each file is held to a
+// million alias-expanded nodes, and the run to k_max_alias_nodes_per_run in all, so that a hundred
+// files just under the per-file bound cannot add up to gigabytes (rule `yaml-limit`, exit 2).
+constexpr size_t k_max_alias_nodes_per_file = 1'000'000;
+constexpr size_t k_max_alias_nodes_per_run = 10'000'000;
+struct AliasBudget {
+  size_t limit = k_max_alias_nodes_per_run;
+  size_t used = 0;
+};
+
 struct ParseOptions {
   bool allow_duplicate_keys = false;
   size_t max_depth = 256;
   // parse_file refuses larger files (rule `io-too-large`): the one input limit of core/fs.hpp
   // (talconfig, manifests, nodes.json alike; README "Limits").
   size_t max_bytes = k_max_input_bytes;
+  AliasBudget* alias_budget = nullptr;  // charged with every alias expansion, when set
 };
 
 // Parses a (multi-document) YAML stream. `name` is the file name used in locations; the text is

@@ -11,6 +11,8 @@
 
 #include <yaml/emit.hpp>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace talgpu::yaml {
@@ -290,6 +292,24 @@ bool is_old_bool(std::string_view s) {
   return false;
 }
 
+const char* core_tag(ScalarType t) {
+  switch (t) {
+    case ScalarType::null:
+      return "!!null";
+    case ScalarType::boolean:
+      return "!!bool";
+    case ScalarType::integer:
+      return "!!int";
+    case ScalarType::floating:
+      return "!!float";
+    case ScalarType::timestamp:
+      return "!!timestamp";
+    case ScalarType::string:
+      break;
+  }
+  return "!!str";
+}
+
 // encode.go stringv(): the requested style before the emitter's own checks.
 ChosenStyle requested_string_style(std::string_view s) {
   if (s.find('\n') != std::string_view::npos) {
@@ -448,10 +468,18 @@ class Emitter {
 
   void scalar(const Node& n, Parent parent) {
     bool simple_key = parent == Parent::map_key;
-    const std::string& v = n.value();
+    // A null key read from an empty node (`&a : x`, `!t : x`) has no text; an empty implicit key
+    // does not parse back, so it is written as go-yaml writes a nil key: null.
+    static const std::string k_null_text = "null";
+    const std::string& v = simple_key && !n.is_string() && n.value().empty() ? k_null_text : n.value();
     ChosenStyle style;
     if (n.is_string()) {
       style = select_style(requested_string_style(v), analyze(v), v, simple_key);
+    } else if (resolve_plain(v) != n.scalar_type() && !(v.empty() && n.scalar_type() == ScalarType::null)) {
+      // An explicit core tag on text that does not resolve to it (`!!float x`): the tag is the
+      // type, so it is written, with the text double-quoted (found by yaml_roundtrip fuzzing).
+      write_indicator(core_tag(n.scalar_type()), true, false, false);
+      style = ChosenStyle::double_quoted;
     } else {
       style = ChosenStyle::plain;  // typed values are written as they are
     }
@@ -468,7 +496,7 @@ class Emitter {
         write_double(v, !simple_key);
         break;
       case ChosenStyle::literal:
-        write_literal(v);
+        write_literal(v, saved);
         break;
     }
     m_indent = saved;
@@ -601,12 +629,17 @@ class Emitter {
     m_indention = false;
   }
 
-  void write_literal(std::string_view v) {
+  // `enclosing`: the indentation of the collection holding the scalar (-1 at the root).
+  void write_literal(std::string_view v, int enclosing) {
     write_indicator("|", true, false, false);
     // Block scalar hints: an indentation indicator when the text starts with a space or break,
-    // then the chomping indicator.
+    // then the chomping indicator. A reader puts the content at the enclosing collection's
+    // indentation plus the indicator (libyaml scanner.c yaml_parser_scan_block_scalar), so the
+    // indicator is the distance to where the content is written: go-yaml writes its best indent,
+    // which is wrong for a sequence item at indent 4 (content at +2); the fuzz target found it.
     if (is_space(v, 0) || is_break(v, 0)) {
-      put(static_cast<char>('0' + best()));
+      int hint = enclosing >= 0 ? m_indent - enclosing : m_indent;
+      put(static_cast<char>('0' + std::clamp(hint, 1, 9)));
     }
     if (v.empty() || v.back() != '\n') {
       put('-');

@@ -30,8 +30,6 @@ namespace talgpu::yaml {
 
 namespace {
 
-constexpr size_t k_max_alias_nodes = 1'000'000;
-
 // Owns a libyaml parser and the event last taken from it.
 struct ParserHandle {
   yaml_parser_t parser{};
@@ -216,9 +214,17 @@ class Builder {
       return fail(fmt::format("alias '*{}' nests deeper than {} levels", name, m_opts.max_depth), loc(at),
                   "yaml-syntax");
     }
-    m_alias_nodes += count_nodes(it->second.node);
-    if (m_alias_nodes > k_max_alias_nodes) {
+    const size_t expanded = count_nodes(it->second.node);
+    m_alias_nodes += expanded;
+    if (m_alias_nodes > k_max_alias_nodes_per_file) {
       return fail("aliases expand to more than a million nodes", loc(at), "yaml-syntax");
+    }
+    if (AliasBudget* run = m_opts.alias_budget; run != nullptr) {
+      run->used += expanded;
+      if (run->used > run->limit) {
+        return fail(fmt::format("aliases expand to more than {} nodes across the files read so far", run->limit),
+                    loc(at), "yaml-limit");
+      }
     }
     Node copy = it->second.node;
     copy.set_mark(at);
@@ -593,7 +599,11 @@ Result<std::vector<Document>> detail::parse_reference(std::string_view text, std
 Result<std::vector<Document>> parse_file(const std::string& path, const ParseOptions& opts) {
   TRY_ASSIGN(std::string text, read_file(path, opts.max_bytes));
   int32_t file = SourceRegistry::instance().add(path, std::move(text));
-  return parse_registered(file, path, opts);
+  auto docs = parse_registered(file, path, opts);
+  // Nodes hold copies of what they need; the text stays only for quoting (within a budget, else
+  // it is read again when a diagnostic quotes it).
+  SourceRegistry::instance().release_over_budget(file);
+  return docs;
 }
 
 Result<Node> parse_one(std::string_view text, std::string name, const ParseOptions& opts) {

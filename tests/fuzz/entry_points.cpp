@@ -42,6 +42,11 @@ bool same_data(const yaml::Node& a, const yaml::Node& b, std::string& where) {
     return false;
   }
   if (a.is_scalar()) {
+    // A null is the same data however it is spelled ("", ~, null): an empty root document is
+    // read back as the null scalar, whose text is "null" (found by this target: `!tag #c`).
+    if (a.scalar_type() == yaml::ScalarType::null && b.scalar_type() == yaml::ScalarType::null) {
+      return true;
+    }
     if (a.value() != b.value() || a.scalar_type() != b.scalar_type()) {
       where = "scalar '" + a.value() + "' vs '" + b.value() + "'";
       return false;

@@ -254,7 +254,7 @@ TEST(CheckRules, ShapesAreSharedAcrossIdenticalNodes) {
 TEST(CheckRender, JsonHasTheDocumentedShape) {
   auto r = run_on("cluster/talconfig.yaml", {"cluster/apps"});
   std::string j = check::render_report_json(r->report);
-  EXPECT_EQ(j.rfind("{\n  \"schemaVersion\": 1,", 0), 0u) << j;
+  EXPECT_EQ(j.rfind("{\n  \"schemaVersion\": 2,", 0), 0u) << j;
   EXPECT_NE(j.find("\n  \"findings\": ["), std::string::npos);
   EXPECT_NE(j.find("\"workload\": \"gpu/Deployment/trainer\""), std::string::npos);
   EXPECT_NE(j.find("\"rejected\": {"), std::string::npos);

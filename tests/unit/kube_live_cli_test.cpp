@@ -93,6 +93,70 @@ TEST(LiveCli, StatusWithoutGpuPiecesAndUnknownNode) {
   EXPECT_NE(bad.err.find("--node velarion: not a node of tests/fixtures/kube/live/talconfig.yaml (did you mean"), std::string::npos) << bad.err;
 }
 
+// The scenario's months-long outage: a second taint on the GPU node that the RuntimeClass (which
+// gives GPU pods their scheduling) does not tolerate, and a selector label the node lost.
+TEST(LiveCli, StatusChecksTheRuntimeClassReachesEveryGpuNode) {
+  Live l;
+  l.kube.modify("/apis/node.k8s.io/v1/runtimeclasses", "nvidia", [](json& rc) {
+    rc["scheduling"] = {{"nodeSelector", {{"nvidia.com/gpu.present", "true"}}},
+                        {"tolerations", {{{"key", "gpu"}, {"operator", "Equal"}, {"value", "true"}, {"effect", "NoSchedule"}}}}};
+  });
+  l.kube.modify("/api/v1/nodes", "velaryon", [](json& n) {
+    n["spec"]["taints"] = json::array({{{"key", "gpu"}, {"value", "true"}, {"effect", "NoSchedule"}},
+                                       {{"key", "platform"}, {"value", "x86"}, {"effect", "NoSchedule"}},
+                                       {{"key", "soft"}, {"value", "x"}, {"effect", "PreferNoSchedule"}}});
+  });
+  auto r = l.talgpu("status " + k_config);
+  EXPECT_EQ(r.rc, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("RuntimeClass nvidia: present (handler nvidia, nodeSelector nvidia.com/gpu.present=true, tolerates "
+                       "gpu=true:NoSchedule)"),
+            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("velaryon: GPU node has taint platform=x86:NoSchedule that RuntimeClass nvidia does not tolerate"),
+            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("velaryon: RuntimeClass nvidia selects nvidia.com/gpu.present=true, which this GPU node does not "
+                       "carry"),
+            std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("taint gpu=true:NoSchedule that RuntimeClass"), std::string::npos) << r.out;  // tolerated
+  EXPECT_EQ(r.out.find("soft=x"), r.out.find("soft=x:PreferNoSchedule is not in talconfig"));      // not a blocker
+  // Once the label is there and the second taint tolerated, nothing about the class remains.
+  l.kube.modify("/apis/node.k8s.io/v1/runtimeclasses", "nvidia", [](json& rc) {
+    rc["scheduling"]["tolerations"].push_back({{"key", "platform"}, {"operator", "Exists"}});
+  });
+  ASSERT_EQ(l.talgpu("label --apply --node velaryon " + k_config).rc, 0);
+  auto ok = l.talgpu("status " + k_config);
+  EXPECT_EQ(ok.out.find("status-runtimeclass-"), std::string::npos) << ok.out;
+}
+
+// `status gitops/`: the live RuntimeClass and namespace against the manifests Flux should apply.
+TEST(LiveCli, StatusComparesTheClusterWithTheGitOpsManifests) {
+  Live l;
+  std::string dir = l.dir.file("gitops");
+  ASSERT_EQ(run_command("mkdir -p " + dir).rc, 0);
+  l.dir.write("gitops/runtimeclass.yaml",
+             "apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata:\n  name: nvidia\nhandler: nvidia\nscheduling:\n"
+             "  nodeSelector:\n    nvidia.com/gpu.present: \"true\"\n  tolerations:\n  - key: gpu\n    operator: Equal\n"
+             "    value: \"true\"\n    effect: NoSchedule\n");
+  l.dir.write("gitops/namespace.yaml",
+             "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: nvidia\n  labels:\n"
+             "    pod-security.kubernetes.io/enforce: privileged\n    pod-security.kubernetes.io/warn: privileged\n");
+  auto r = l.talgpu("status " + k_config + " " + dir);
+  EXPECT_EQ(r.rc, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("RuntimeClass nvidia: the cluster's RuntimeClass differs from " + dir +
+                       "/runtimeclass.yaml:1 (cluster vs manifest: nodeSelector {} vs {nvidia.com/gpu.present=true}; "
+                       "tolerations [] vs [gpu=true:NoSchedule]) [status-runtimeclass-not-applied]"),
+            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("label pod-security.kubernetes.io/warn is absent in the cluster, privileged in " + dir +
+                       "/namespace.yaml"),
+            std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("pod-security.kubernetes.io/enforce is"), std::string::npos) << r.out;  // in step
+  l.kube.erase("/apis/node.k8s.io/v1/runtimeclasses", "nvidia");
+  auto gone = l.talgpu("status " + k_config + " " + dir);
+  EXPECT_NE(gone.out.find("/runtimeclass.yaml:1 defines RuntimeClass nvidia, the cluster has none"), std::string::npos)
+      << gone.out;
+  auto missing = l.talgpu("status " + k_config + " " + l.dir.file("nothing-here"));
+  EXPECT_EQ(missing.rc, 2) << missing.out;
+}
+
 TEST(LiveCli, VerboseShowsRequestsWithoutSecrets) {
   Live l;
   auto r = l.talgpu("-v taint " + k_config);
