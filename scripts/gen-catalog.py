@@ -10,6 +10,7 @@ Usage: scripts/gen-catalog.py DATA_DIR OUT_DIR
 """
 import json
 import os
+import re
 import sys
 
 
@@ -64,7 +65,13 @@ def extensions_cpp(data):
         if not (0 <= e < len(ext_sets) and 0 <= o < len(ovl_sets)):
             raise SystemExit(f"gen-catalog: {ver}: set index out of range")
         lines.append(f"    {{{c_string(ver)}, {e}, {o}}},")
-    lines += ["};", f"const size_t k_version_count = {len(data['versions'])};", "",
+    updated = data.get("updated", "")
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", updated):
+        raise SystemExit("gen-catalog: 'updated' must be a YYYY-MM-DD date")
+    lines += ["};", f"const size_t k_version_count = {len(data['versions'])};",
+              f"const char* const k_source = {c_string(data['source'])};",
+              f"const char* const k_talhelper_commit = {c_string(data['talhelperCommit'])};",
+              f"const char* const k_updated = {c_string(updated)};", "",
               "}  // namespace talgpu::imagefactory::catalog_data", ""]
     return "\n".join(lines)
 

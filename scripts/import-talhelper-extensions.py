@@ -7,18 +7,20 @@ system extensions and SBC overlays: 2.5 MB, because consecutive versions mostly 
 lists. The checked-in form keeps exactly the same information (overlay digests dropped: validation
 needs names and images only) with every distinct list stored once:
 
-  {"source": ..., "talhelperCommit": ...,
+  {"source": ..., "talhelperCommit": ..., "updated": DATE of that commit (`talgpu version` prints it),
    "extensionSets": [[name, ...], ...], "overlaySets": [[{"image", "name"}, ...], ...],
    "versions": [[version, extensionSetIndex, overlaySetIndex], ...]}   (upstream order)
 
 scripts/gen-catalog.py turns it into C++ at build time.
 
-Usage: scripts/import-talhelper-extensions.py UPSTREAM.json TALHELPER_COMMIT > data/talos-extensions.json
+Usage: scripts/import-talhelper-extensions.py UPSTREAM.json TALHELPER_COMMIT COMMIT_DATE > data/talos-extensions.json
+  (COMMIT_DATE: YYYY-MM-DD, `git log -1 --format=%cs COMMIT` in talhelper)
 """
 import json
+import re
 import sys
 
-if len(sys.argv) != 3:
+if len(sys.argv) != 4 or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", sys.argv[3]):
     sys.exit(__doc__)
 with open(sys.argv[1]) as f:
     versions = json.load(f)["versions"]
@@ -40,6 +42,7 @@ for v in versions:
 out = ["{",
        '  "source": "budimanjojo/talhelper pkg/config/schemas/talos-extensions.json",',
        f'  "talhelperCommit": {json.dumps(sys.argv[2])},',
+       f'  "updated": {json.dumps(sys.argv[3])},',
        '  "extensionSets": [']
 out.append(",\n".join("    " + json.dumps(s) for s in ext_sets))
 out.append("  ],")

@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include <app/command.hpp>
+#include <app/manpage.hpp>
+#include <app/version.hpp>
 #include <core/error.hpp>
 #include <core/strings.hpp>
 #include <core/term.hpp>
@@ -29,7 +31,7 @@ std::string root_help() {
        "      --color WHEN     auto (default: on a TTY without NO_COLOR), always, never\n"
        "  -v, --verbose        more detail on stderr\n"
        "  -q, --quiet          only errors\n"
-       "      --version        print the version and exit\n"
+       "      --version        print the version, build and catalogs (as 'talgpu version')\n"
        "  -h, --help           show help\n"
        "\nExit codes: 0 ok, 1 findings or errors in the inputs, 2 usage error or unreadable input.\n"
        "Run 'talgpu help <command>' for a command's flags.\n";
@@ -64,22 +66,61 @@ std::optional<std::string> find_command_word(int argc, char** argv) {
   return std::nullopt;
 }
 
+int print_man_page();
+
+}  // namespace
+
+std::vector<CLI::App*> define_cli(CLI::App& root, GlobalFlags& g, Context& ctx, std::vector<CommandRun>& runs) {
+  root.set_help_flag();  // we print our own root help
+  root.add_flag("-h,--help", g.help, "Show help");
+  root.add_flag("--version", g.version, "Print the version and exit");
+  root.add_option("-o,--output", g.output, "Output format")->check(CLI::IsMember({"text", "json", "sarif"}));
+  root.add_option("--color", g.color, "Colour")->check(CLI::IsMember({"auto", "always", "never"}));
+  root.add_flag("-v,--verbose", g.verbose, "More detail on stderr");
+  root.add_flag("-q,--quiet", g.quiet, "Only errors");
+  const auto& table = command_table();
+  runs.resize(table.size());
+  std::vector<CLI::App*> subs;
+  for (size_t i = 0; i < table.size(); ++i) {
+    CLI::App* sub = root.add_subcommand(table[i].name, table[i].summary);
+    sub->fallthrough();
+    sub->set_help_flag("-h,--help", "Show this help");
+    table[i].setup(*sub, ctx, runs[i]);
+    subs.push_back(sub);
+  }
+  return subs;
+}
+
+namespace {
+
+// `talgpu help --man`: the man page, made from the same help texts (the build installs it).
+int print_man_page() {
+  Context ctx;
+  GlobalFlags g;
+  CLI::App root(k_tagline, "talgpu");
+  std::vector<CommandRun> runs;
+  define_cli(root, g, ctx, runs);
+  fmt::print("{}", man_page(root, root_help()));
+  return k_exit_ok;
+}
+
 }  // namespace
 
 int app_main(int argc, char** argv) {
   Context ctx;
-  std::string output = "text";
-  std::string color = "auto";
-  bool verbose_flag = false;
-  bool quiet_flag = false;
 
   std::optional<std::string> word = find_command_word(argc, argv);
   if (word && *word == "help") {
     // `talgpu help [command]`, handled before CLI11 so a command name is a topic, not a command.
+    // `talgpu help genurl installer`: every word after `help` names the (sub)command.
     std::optional<std::string> topic;
+    std::vector<std::string> rest;
     for (int i = 1; i < argc; ++i) {
       if (std::string_view(argv[i]) == "help" && i + 1 < argc) {
         topic = argv[i + 1];
+        for (int j = i + 2; j < argc; ++j) {
+          rest.emplace_back(argv[j]);
+        }
         break;
       }
     }
@@ -87,7 +128,12 @@ int app_main(int argc, char** argv) {
       fmt::print("{}", root_help());
       return k_exit_ok;
     }
-    std::vector<std::string> args = {"talgpu", *topic, "--help"};
+    if (*topic == "--man") {
+      return print_man_page();
+    }
+    std::vector<std::string> args = {"talgpu", *topic};
+    args.insert(args.end(), rest.begin(), rest.end());
+    args.emplace_back("--help");
     std::vector<char*> ptrs;
     for (auto& a : args) {
       ptrs.push_back(a.data());
@@ -114,33 +160,26 @@ int app_main(int argc, char** argv) {
   }
 
   CLI::App root(k_tagline, "talgpu");
-  root.set_help_flag();  // we print our own root help
-  bool help_flag = false;
-  bool version_flag = false;
-  root.add_flag("-h,--help", help_flag);
-  root.add_flag("--version", version_flag);
-  root.add_option("-o,--output", output)->check(CLI::IsMember({"text", "json", "sarif"}));
-  root.add_option("--color", color)->check(CLI::IsMember({"auto", "always", "never"}));
-  root.add_flag("-v,--verbose", verbose_flag);
-  root.add_flag("-q,--quiet", quiet_flag);
-
+  GlobalFlags g;
   const auto& table = command_table();
-  std::vector<CommandRun> runs(table.size());
-  std::vector<CLI::App*> subs;
-  for (size_t i = 0; i < table.size(); ++i) {
-    CLI::App* sub = root.add_subcommand(table[i].name, table[i].summary);
-    sub->fallthrough();
-    sub->set_help_flag("-h,--help", "Show this help");
-    table[i].setup(*sub, ctx, runs[i]);
-    subs.push_back(sub);
-  }
+  std::vector<CommandRun> runs;
+  std::vector<CLI::App*> subs = define_cli(root, g, ctx, runs);
 
   try {
     root.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
-    // A subcommand's -h/--help.
-    for (CLI::App* sub : root.get_subcommands()) {
-      fmt::print("{}", sub->help("talgpu"));
+    // A (sub)command's -h/--help: the help of the deepest command named.
+    std::string prefix = "talgpu";
+    CLI::App* shown = nullptr;
+    for (CLI::App* at = &root; !at->get_subcommands().empty();) {
+      if (shown != nullptr) {
+        prefix += " " + shown->get_name();
+      }
+      shown = at->get_subcommands().front();
+      at = shown;
+    }
+    if (shown != nullptr) {
+      fmt::print("{}", shown->help(prefix));
       return k_exit_ok;
     }
     fmt::print("{}", root_help());
@@ -151,17 +190,17 @@ int app_main(int argc, char** argv) {
     return k_exit_usage;
   }
 
-  if (version_flag) {
-    fmt::print("talgpu {}\n", TALGPU_VERSION);
+  ctx.output = g.output == "json" ? OutputFormat::json : g.output == "sarif" ? OutputFormat::sarif : OutputFormat::text;
+  if (g.version) {  // the same as `talgpu version`
+    fmt::print("{}", ctx.json() ? version_json_text() : version_text());
     return k_exit_ok;
   }
-  ctx.output = output == "json" ? OutputFormat::json : output == "sarif" ? OutputFormat::sarif : OutputFormat::text;
-  ctx.color_mode = color == "always" ? ColorMode::always : color == "never" ? ColorMode::never : ColorMode::auto_detect;
-  ctx.verbosity = quiet_flag ? -1 : (verbose_flag ? 1 : 0);
+  ctx.color_mode = g.color == "always" ? ColorMode::always : g.color == "never" ? ColorMode::never : ColorMode::auto_detect;
+  ctx.verbosity = g.quiet ? -1 : (g.verbose ? 1 : 0);
   ctx.color_out = ctx.output == OutputFormat::text && use_color(ctx.color_mode, stdout);
   ctx.color_err = use_color(ctx.color_mode, stderr);
 
-  if (help_flag) {
+  if (g.help) {
     fmt::print("{}", root_help());
     return k_exit_ok;
   }

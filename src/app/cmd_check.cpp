@@ -165,7 +165,7 @@ int run_check_command(Context& ctx, const CheckOptions& o) {
 void setup_check(CLI::App& app, Context& ctx, CommandRun& run) {
   auto o = std::make_shared<CheckOptions>();
   app.add_option("paths", o->paths, "Manifest files and folders (default: .); a folder with talconfig.yaml is a cluster");
-  app.add_option("-c,--config,--talconfig", o->config, "talconfig.yaml with the declared nodes");
+  app.add_option("-c,--config,--config-file,--talconfig", o->config, "talconfig.yaml with the declared nodes");
   app.add_option("--nodes", o->nodes, "Observed nodes: the output of 'kubectl get nodes -o json'");
   app.add_option("--repo-root", o->repo_root,
                  "Folder Flux Kustomization spec.path values are relative to (default: the Flux source root a "

@@ -15,6 +15,10 @@ namespace talgpu {
 void setup_explain(CLI::App& app, Context& ctx, CommandRun& run) {
   auto rule = std::make_shared<std::string>();
   app.add_option("rule", *rule, "A rule id from 'talgpu check' (omit to list them)");
+  app.footer(
+      "\nExamples:\n"
+      "  talgpu explain                      # every rule id with its severity\n"
+      "  talgpu explain cuda-minor-compat");
   run = [&ctx, rule]() -> int {
     if (rule->empty()) {
       if (ctx.json()) {

@@ -9,6 +9,7 @@
 #include <iterator>
 
 #include <app/command.hpp>
+#include <talos/defaults.hpp>
 #include <core/error.hpp>
 #include <core/fs.hpp>
 #include <talhelper/genconfig.hpp>
@@ -24,7 +25,7 @@ struct GenArgs {
   std::string name;
   std::string endpoint;
   std::string kubernetes_version = "1.34.1";
-  std::string talos_version = "v1.11.6";
+  std::string talos_version = talos::k_default_talos_version;
   std::string with_secrets;
   std::string install_disk = "/dev/sda";
   std::string install_image;
@@ -35,10 +36,43 @@ struct GenArgs {
   bool with_docs = false;
   bool with_examples = false;
   std::string output_dir = ".";
+  std::vector<std::string> output_types;
   bool force = false;
 };
 
+// talosctl gen config refuses an endpoint that is not an https:// URL and says what to type
+// (siderolabs/talos cmd/talosctl/cmd/mgmt/gen/config.go validateClusterEndpoint and
+// fixControlPlaneEndpoint: scheme https, port 6443 when none is given).
+std::optional<std::string> endpoint_problem(const std::string& endpoint) {
+  std::string_view rest = endpoint;
+  std::string scheme;
+  if (auto p = rest.find("://"); p != std::string_view::npos) {
+    scheme = std::string(rest.substr(0, p));
+    rest.remove_prefix(p + 3);
+  }
+  std::string_view host_port = rest.substr(0, rest.find('/'));
+  bool has_port = false;
+  if (auto colon = host_port.rfind(':'); colon != std::string_view::npos) {
+    has_port = host_port.find(']', colon) == std::string_view::npos;  // not inside [v6]
+  }
+  std::string fixed = "https://" + std::string(host_port) + (has_port ? "" : ":6443");
+  if (scheme.empty()) {
+    return fmt::format("no scheme{} specified for the cluster endpoint URL; try: \"{}\"",
+                       has_port ? "" : " and port", fixed);
+  }
+  if (scheme != "https") {
+    return fmt::format("the control plane endpoint URL should have scheme https://; try: \"{}\"", fixed);
+  }
+  if (host_port.empty()) {
+    return std::string("the cluster endpoint URL has no host, e.g. https://10.0.0.1:6443");
+  }
+  return std::nullopt;
+}
+
 int run_gen_config(const Context& ctx, const GenArgs& a) {
+  if (auto problem = endpoint_problem(a.endpoint)) {
+    throw Abort(*problem, k_exit_usage);
+  }
   if (a.with_docs || a.with_examples) {
     throw Abort("talgpu writes configs without comments: pass --with-docs=false --with-examples=false", k_exit_usage);
   }
@@ -111,10 +145,35 @@ int run_gen_config(const Context& ctx, const GenArgs& a) {
   host = host.substr(0, host.find(':'));
   outputs.emplace_back(join_path(a.output_dir, "talosconfig"),
                        value_or_abort(talhelper::talosconfig_for(a.name, {host}, {}, secrets, ""), k_exit_usage));
+  // talosctl -t/--output-types (cmd/talosctl/cmd/mgmt/gen/config.go): which of the three to write.
+  if (!a.output_types.empty()) {
+    std::vector<std::pair<std::string, std::string>> kept;
+    for (const auto& t : a.output_types) {
+      auto it = std::find_if(outputs.begin(), outputs.end(), [&t](const auto& o) {
+        std::string name = o.first.substr(o.first.find_last_of('/') + 1);
+        return name == t || name == t + ".yaml";
+      });
+      if (it == outputs.end()) {
+        throw Abort(fmt::format("invalid output type '{}' (valid: controlplane, worker, talosconfig)", t), k_exit_usage);
+      }
+      kept.push_back(*it);
+    }
+    outputs = std::move(kept);
+  }
+  // talosctl -o: with one output type it is a file path, or "-" for standard output.
+  std::string confine = a.output_dir.empty() ? "." : a.output_dir;
+  if (outputs.size() == 1 && a.output_types.size() == 1 && !is_directory(a.output_dir)) {
+    if (a.output_dir == "-") {
+      std::fputs(outputs.front().second.c_str(), ctx.out);
+      return k_exit_ok;
+    }
+    outputs.front().first = a.output_dir;
+    confine = dirname_of(a.output_dir);
+  }
   WriteOptions w;
   w.mode = 0600;
   w.create_parents = true;
-  w.confine_to = a.output_dir.empty() ? "." : a.output_dir;
+  w.confine_to = confine;
   for (const auto& [path, content] : outputs) {
     if (file_exists(path) && !a.force) {
       throw Abort(path + " already exists, use --force to overwrite (nothing was written)", k_exit_usage);
@@ -143,21 +202,40 @@ void setup_gen(CLI::App& app, Context& ctx, CommandRun& run) {
   CLI::App* config = app.add_subcommand("config", "Generate controlplane.yaml, worker.yaml and talosconfig");
   config->add_option("name", a->name, "Cluster name")->required();
   config->add_option("endpoint", a->endpoint, "Control plane endpoint, e.g. https://10.0.0.1:6443")->required();
-  config->add_option("--kubernetes-version", a->kubernetes_version)->capture_default_str();
-  config->add_option("--talos-version", a->talos_version, "Version contract and installer tag")->capture_default_str();
+  // Flag names and meanings follow talosctl gen config (siderolabs/talos cmd/talosctl/cmd/mgmt/gen/config.go).
+  config->add_option("--kubernetes-version", a->kubernetes_version, "Kubernetes version to run")->capture_default_str();
+  config->add_option("--talos-version", a->talos_version,
+                     "Version contract and installer tag (default: talgpu's one default Talos version)")
+      ->capture_default_str();
   config->add_option("--with-secrets", a->with_secrets, "Use this secrets bundle");
-  config->add_option("--install-disk", a->install_disk)->capture_default_str();
-  config->add_option("--install-image", a->install_image);
-  config->add_option("--dns-domain", a->dns_domain)->capture_default_str();
-  config->add_option("--additional-sans", a->sans)->delimiter(',');
+  config->add_option("--install-disk", a->install_disk, "Disk to install Talos to")->capture_default_str();
+  config->add_option("--install-image", a->install_image,
+                     "Installer image (default: ghcr.io/siderolabs/installer:<talos version>)");
+  config->add_option("--dns-domain", a->dns_domain, "DNS domain of the cluster")->capture_default_str();
+  config->add_option("--additional-sans", a->sans, "Extra Subject Alternative Names for the API server certificate (comma-separated)")
+      ->delimiter(',');
   config->add_option("--registry-mirror", a->registry_mirrors, "Registry mirror <registry host>=<mirror URL> (repeatable)");
   config->add_option("--config-patch", a->patches, "Patch (inline or @file) for both configs");
-  config->add_option("--config-patch-control-plane", a->patches_cp);
-  config->add_option("--config-patch-worker", a->patches_worker);
-  config->add_option("--with-docs", a->with_docs)->default_str("false");
-  config->add_option("--with-examples", a->with_examples)->default_str("false");
-  config->add_option("--output-dir", a->output_dir)->capture_default_str();
+  config->add_option("--config-patch-control-plane", a->patches_cp, "Patch (inline or @file) for controlplane.yaml only");
+  config->add_option("--config-patch-worker", a->patches_worker, "Patch (inline or @file) for worker.yaml only");
+  config->add_option("--with-docs", a->with_docs, "Comments with documentation: only false is supported")->default_str("false");
+  config->add_option("--with-examples", a->with_examples, "Commented examples: only false is supported")->default_str("false");
+  config->add_option("-o,--output,--output-dir", a->output_dir,
+                     "Folder to write the files into; with one -t type a file path, or '-' for stdout (talosctl -o)")
+      ->capture_default_str();
+  config->add_option("-t,--output-types", a->output_types,
+                     "Which files to write: controlplane, worker, talosconfig (comma-separated; default: all three)")
+      ->delimiter(',');
+  config->footer(
+      "Writes what 'talosctl gen config NAME ENDPOINT' writes (same flags, no comments). The endpoint\n"
+      "must be an https:// URL, as talosctl requires.\n"
+      "\nExamples:\n"
+      "  talgpu gen config prod https://10.0.0.1:6443 --with-secrets secrets.yaml -o _out\n"
+      "  talgpu gen config prod https://10.0.0.1:6443 -t worker -o worker.yaml --config-patch @gpu.yaml");
   config->add_flag("--force", a->force, "Overwrite existing files");
+  app.footer(
+      "\nExamples:\n"
+      "  talgpu gen config prod https://10.0.0.1:6443 --with-secrets secrets.yaml -o _out");
   app.require_subcommand(1);
   run = [&ctx, a]() -> int { return run_gen_config(ctx, *a); };
 }

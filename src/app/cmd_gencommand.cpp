@@ -94,7 +94,7 @@ void setup_gencommand(CLI::App& app, Context& ctx, CommandRun& run) {
   auto a = std::make_shared<GencommandArgs>();
   app.add_option("command", a->command, "apply, upgrade, upgrade-k8s, bootstrap, kubeconfig, reset or health")
       ->required();
-  app.add_option("-c,--config-file", a->config, "The talconfig.yaml")->capture_default_str();
+  app.add_option("-c,--config,--config-file", a->config, "The talconfig.yaml")->capture_default_str();
   app.add_option("-o,--out-dir", a->out_dir, "Where genconfig writes (used to build paths)")->capture_default_str();
   app.add_option("-e,--env-file", a->env_files, "Env files; giving any replaces the talenv*.yaml defaults, as in talhelper")
       ->delimiter(',');
@@ -104,6 +104,10 @@ void setup_gencommand(CLI::App& app, Context& ctx, CommandRun& run) {
                "upgrade: accepted for talhelper compatibility; talgpu always computes schematic IDs offline");
   app.add_flag("--force", a->force,
                "upgrade: print the command even when the installer would drop the node's NVIDIA extensions");
+  app.footer(
+      "\nExamples:\n"
+      "  talgpu gencommand apply -c clusters/prod/talconfig.yaml\n"
+      "  talgpu gencommand upgrade -c clusters/prod/talconfig.yaml -n velaryon | sh");
   run = [&ctx, a]() -> int { return run_gencommand(ctx, *a); };
 }
 

@@ -26,9 +26,16 @@ struct GenconfigArgs {
   talhelper::GenconfigOptions opts;
   bool no_gitignore = false;
   bool offline_mode = false;
+  std::string talos_mode = "metal";
 };
 
 int run_genconfig(const Context& ctx, GenconfigArgs a) {
+  if (a.talos_mode != "metal") {
+    throw Abort(fmt::format("-m {}: talgpu generates machine configs for bare metal only; run with -m metal (or "
+                            "without -m), or use 'talhelper genconfig -m {}'",
+                            a.talos_mode, a.talos_mode),
+                k_exit_usage);
+  }
   talhelper::LoadOptions lo;
   lo.path = a.config;
   lo.env_files = a.env_files;
@@ -92,11 +99,12 @@ int run_genconfig(const Context& ctx, GenconfigArgs a) {
       j["diff"] = result->diff;
     }
     out_line(ctx, j.dump(2));
-    return k_exit_ok;
+    return a.opts.dry_run && !result->diff.empty() ? k_exit_findings : k_exit_ok;
   }
   if (a.opts.dry_run) {
+    // For CI, as `diff` and `git diff --exit-code`: 1 when a node config would change.
     std::fputs(terminal_safe_text(result->diff).c_str(), ctx.out);
-    return k_exit_ok;
+    return result->diff.empty() ? k_exit_ok : k_exit_findings;
   }
   if (!ctx.quiet()) {
     for (const auto& n : result->nodes) {
@@ -112,7 +120,11 @@ void setup_genconfig(CLI::App& app, Context& ctx, CommandRun& run) {
   auto a = std::make_shared<GenconfigArgs>();
   // Flags follow talhelper cmd/genconfig.go: -c, -e, -s (lists, comma-separated or repeated),
   // -o, -n/--dry-run, --no-gitignore, --offline-mode, --disable-nodes-section.
-  app.add_option("-c,--config-file", a->config, "The talconfig.yaml")->capture_default_str();
+  app.add_option("-c,--config,--config-file", a->config, "The talconfig.yaml")->capture_default_str();
+  // talhelper's -m/--talos-mode (cmd/genconfig.go, default metal) names the mode its validation of
+  // the generated configs assumes; talgpu generates and checks for bare metal only.
+  app.add_option("-m,--talos-mode", a->talos_mode, "Talos runtime mode: metal (the only one talgpu supports)")
+      ->capture_default_str();
   app.add_option("-s,--secret-file", a->secrets,
                  "Secrets bundles; the last one that exists wins (default: talsecret*.yaml next to the config)")
       ->delimiter(',');
@@ -121,13 +133,17 @@ void setup_genconfig(CLI::App& app, Context& ctx, CommandRun& run) {
       ->delimiter(',');
   app.add_option("-o,--out-dir", a->opts.out_dir, "Output folder")->capture_default_str();
   app.add_option("--node", a->opts.node, "Only this node (IP or hostname)");
-  app.add_flag("-n,--dry-run", a->opts.dry_run, "Print a unified diff against the existing files and write nothing");
+  app.add_flag("-n,--dry-run", a->opts.dry_run, "Print a unified diff against the existing node configs and write nothing; exit 1 when any would change");
   app.add_flag("--offline-mode", a->offline_mode,
                "Accepted for talhelper compatibility: talgpu always computes schematic IDs offline");
   app.add_flag("--talhelper-compat", a->opts.talhelper_compat,
                "Reproduce talhelper's output (worker taints in machine.nodeTaints, nodeLabels replace the defaults)");
   app.add_flag("--no-gitignore", a->no_gitignore, "Do not update <out-dir>/.gitignore");
   app.add_flag("--disable-nodes-section", a->opts.disable_nodes_section, "talosconfig without nodes");
+  app.footer(
+      "\nExamples:\n"
+      "  talgpu genconfig -c clusters/prod/talconfig.yaml -o clusters/prod/clusterconfig\n"
+      "  talgpu genconfig -c clusters/prod/talconfig.yaml --dry-run   # CI: exit 1 when a config would change");
   run = [&ctx, a]() -> int { return run_genconfig(ctx, *a); };
 }
 

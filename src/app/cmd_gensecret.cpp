@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include <app/command.hpp>
+#include <talos/defaults.hpp>
 #include <core/error.hpp>
 #include <core/fs.hpp>
 #include <core/source.hpp>
@@ -31,7 +32,7 @@ struct GensecretArgs {
   std::string out_file;
   bool to_stdout = false;
   bool force = false;
-  std::string talos_version = "v1.12";
+  std::string talos_version = talos::k_default_talos_version;
   std::string from_config;
 };
 
@@ -74,11 +75,15 @@ int run_gensecret(const Context& ctx, const GensecretArgs& a) {
   }
   auto bundle = a.from_config.empty() ? value_or_abort(talos::generate_secrets(*contract), k_exit_findings)
                                       : bundle_from_config(ctx, a.from_config);
+  // One layout for the file and --stdout: 2-space indent, as talhelper's gensecret prints it
+  // (budimanjojo/talhelper pkg/secret/print.go, encoder.SetIndent(2)), the file a talhelper user
+  // already has. (talosctl gen secrets writes go-yaml's default of 4; both read either.)
+  constexpr int k_indent = 2;
   if (a.to_stdout) {
-    std::fputs(talos::secrets_to_yaml(bundle, 2).c_str(), ctx.out);
+    std::fputs(talos::secrets_to_yaml(bundle, k_indent).c_str(), ctx.out);
     return k_exit_ok;
   }
-  value_or_abort(talos::write_secrets(a.out_file, bundle), k_exit_usage);
+  value_or_abort(talos::write_secrets(a.out_file, bundle, k_indent), k_exit_usage);
   if (ctx.json()) {
     auto key = [](const std::string& pem) { return talos::pki::inspect_key(pem).value_or("unknown"); };
     nlohmann::ordered_json j;
@@ -114,6 +119,10 @@ void setup_gensecret(CLI::App& app, Context& ctx, CommandRun& run) {
       ->capture_default_str();
   app.add_option("-f,--from-configfile", a->from_config,
                  "Take the bundle from this controlplane machine config instead of generating one (as talhelper)");
+  app.footer(
+      "\nExamples:\n"
+      "  talgpu gensecret -o talsecret.yaml && sops -e -i talsecret.yaml\n"
+      "  talgpu gensecret -f clusterconfig/prod-cp1.yaml -o talsecret.yaml");
   run = [&ctx, a]() -> int { return run_gensecret(ctx, *a); };
 }
 

@@ -160,16 +160,19 @@ int run_genurl(Context& ctx, const GenurlArgs& args, UrlKind kind) {
 }
 
 void common_flags(CLI::App& sub, GenurlArgs& a) {
-  sub.add_option("-c,--config-file", a.config, "talconfig.yaml to read (default: talconfig.yaml)")
+  sub.add_option("-c,--config,--config-file", a.config, "talconfig.yaml to read (default: talconfig.yaml)")
       ->each([&a](const std::string&) { a.config_given = true; });
   sub.add_option("--env-file", a.env_files, "Extra env files for ${VAR} substitution");
   sub.add_option("-n,--node", a.node, "Only this node (hostname or IP address)");
   sub.add_option("-r,--registry-url", a.registry_url, "Registry of the image (without talconfig.yaml)");
-  sub.add_option("--version,--talos-version", a.version, "Talos version (without talconfig.yaml)");
+  // talhelper: -v/--version (cmd/genurl.go, default config.LatestTalosVersion); --talos-version
+  // as in talgpu's other commands.
+  sub.add_option("-v,--version,--talos-version", a.version,
+                 fmt::format("Talos version (without talconfig.yaml; default {})", talhelper::k_latest_talos_version));
   sub.add_option("-e,--extension", a.extensions, "Official extension to include (without talconfig.yaml)")
       ->delimiter(',');
   sub.add_option("-k,--kernel-arg", a.kernel_args, "Kernel argument (without talconfig.yaml)")->delimiter(',');
-  sub.add_flag("--secureboot", a.secureboot, "Secure Boot image (without talconfig.yaml)");
+  sub.add_flag("--secure-boot,--secureboot", a.secureboot, "Secure Boot image (without talconfig.yaml; talhelper: --secure-boot)");
   sub.add_flag("--offline-mode", a.offline, "Compute the schematic ID locally (the default)");
   sub.add_flag("--online", a.online, "Register the schematic with the Image Factory and check its ID");
 }
@@ -181,6 +184,9 @@ void setup_genurl(CLI::App& app, Context& ctx, CommandRun& run) {
   auto kind = std::make_shared<UrlKind>(UrlKind::installer);
   CLI::App* installer = app.add_subcommand("installer", "Installer image URL per node (machine.install.image)");
   CLI::App* image = app.add_subcommand("image", "ISO, disk image or PXE URL per node (uses imageSchematic)");
+  // talhelper declares these as persistent flags of genurl (cmd/genurl.go), so they may come
+  // before the subcommand too: `genurl -v v1.12.0 installer`.
+  common_flags(app, *args);
   common_flags(*installer, *args);
   common_flags(*image, *args);
   image->add_option("-m,--talos-mode", args->mode, "Talos platform (default: metal)");
@@ -191,6 +197,13 @@ void setup_genurl(CLI::App& app, Context& ctx, CommandRun& run) {
   installer->callback([kind] { *kind = UrlKind::installer; });
   image->callback([kind] { *kind = UrlKind::image; });
   app.require_subcommand(1);
+  const char* examples =
+      "\nExamples:\n"
+      "  talgpu genurl installer -c clusters/prod/talconfig.yaml -n velaryon\n"
+      "  talgpu genurl image -v v1.13.9 -e siderolabs/nonfree-kmod-nvidia-lts --secure-boot";
+  app.footer(examples);
+  installer->footer(examples);
+  image->footer(examples);
   run = [&ctx, args, kind]() -> int { return run_genurl(ctx, *args, *kind); };
 }
 

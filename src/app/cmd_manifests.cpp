@@ -190,7 +190,7 @@ int run_manifests(Context& ctx, ManifestsArgs a) {
 
 void setup_manifests(CLI::App& app, Context& ctx, CommandRun& run) {
   auto a = std::make_shared<ManifestsArgs>();
-  app.add_option("-c,--config", a->config, "The talconfig.yaml")->capture_default_str();
+  app.add_option("-c,--config,--config-file", a->config, "The talconfig.yaml")->capture_default_str();
   app.add_option("--out", a->out, "Output folder (default: gitops/infrastructure/nvidia next to the talconfig)");
   app.add_flag("--flux", a->opts.flux, "Also write the Flux Kustomization of the folder (flux-kustomization.yaml)");
   app.add_option("--flux-path", a->opts.flux_path,
@@ -212,7 +212,10 @@ void setup_manifests(CLI::App& app, Context& ctx, CommandRun& run) {
       "Writes namespace.yaml (Pod Security privileged, pinned version), runtimeclass.yaml (RuntimeClass\n"
       "nvidia whose scheduling selects and tolerates the GPU nodes), device-plugin.yaml (Flux HelmRelease\n"
       "of NVIDIA's chart, or --static DaemonSet), time-slicing.yaml, gpu-smoke-test.yaml and\n"
-      "kustomization.yaml. Unchanged files are not rewritten.");
+      "kustomization.yaml. Unchanged files are not rewritten.\n"
+      "\nExamples:\n"
+      "  talgpu manifests -c clusters/prod/talconfig.yaml --flux\n"
+      "  talgpu manifests -c clusters/prod/talconfig.yaml --check   # CI: exit 1 when the tree drifted");
   run = [&ctx, a]() -> int { return run_manifests(ctx, *a); };
 }
 

@@ -27,6 +27,7 @@ struct Options {
 
 struct ObjectResult {
   std::string name;  // "Pod default/x"
+  SourceLocation location;  // the object's document: file and line
   kube::PsaResult result;
 };
 
@@ -58,7 +59,7 @@ int run_podsecurity(Context& ctx, const Options& opts) {
   Diagnostics diags;
   std::vector<FileResult> results;
   for (const auto& file : opts.files) {
-    if (!file_exists(file) || is_directory(file)) {
+    if (!is_stdin_path(file) && (!file_exists(file) || is_directory(file))) {
       throw Abort(fmt::format("{}: no such file", file), k_exit_usage);
     }
     auto docs = yaml::parse_file(file);
@@ -77,7 +78,7 @@ int run_podsecurity(Context& ctx, const Options& opts) {
       kube::add_document(d.root, file, m, diags);
     }
     for (const auto& w : m.workloads) {
-      fr.objects.push_back({w.display_name(), kube::evaluate_pod_security(w.pod, policy)});
+      fr.objects.push_back({w.display_name(), w.location, kube::evaluate_pod_security(w.pod, policy)});
     }
     if (fr.objects.empty()) {
       diags.error("podsecurity-no-pods", "no Pod or workload with a pod template found",
@@ -91,26 +92,33 @@ int run_podsecurity(Context& ctx, const Options& opts) {
   for (const auto& r : results) {
     denied = denied || !r.allowed();
   }
+  // One verdict per object, located at its document (file:line), as the API server judges each
+  // object on its own.
+  auto where = [](const ObjectResult& o, const std::string& file) {
+    return o.location.line > 0 ? fmt::format("{}:{}", file, o.location.line) : file;
+  };
   if (ctx.json()) {
     nlohmann::ordered_json arr = nlohmann::ordered_json::array();
     for (const auto& r : results) {
-      nlohmann::ordered_json j;
-      j["file"] = r.file;
-      j["allowed"] = r.allowed();
-      nlohmann::ordered_json vs = nlohmann::ordered_json::array();
       for (const auto& o : r.objects) {
+        nlohmann::ordered_json j;
+        j["file"] = r.file;
+        j["line"] = o.location.line;
+        j["object"] = o.name;
+        j["allowed"] = o.result.allowed;
+        nlohmann::ordered_json vs = nlohmann::ordered_json::array();
         for (const auto& v : o.result.violations) {
           vs.push_back({{"check", v.check}, {"reason", v.reason}, {"detail", v.detail}});
         }
+        j["violations"] = vs;
+        arr.push_back(j);
       }
-      j["violations"] = vs;
-      arr.push_back(j);
     }
     fmt::print(ctx.out, "{}\n", arr.dump(2));
   } else {
     for (const auto& r : results) {
       for (const auto& o : r.objects) {
-        std::string who = r.objects.size() > 1 ? fmt::format("{}: {}", r.file, o.name) : r.file;
+        std::string who = fmt::format("{}: {}", where(o, r.file), o.name);
         if (o.result.allowed) {
           fmt::print(ctx.out, "{}: {} ({})\n", terminal_safe(who), styled("allowed", TextStyle::good, ctx.color_out), policy.str());
           continue;
@@ -135,7 +143,12 @@ void setup_podsecurity(CLI::App& app, Context& ctx, CommandRun& run) {
       ->required()
       ->check(CLI::IsMember({"privileged", "baseline", "restricted"}));
   app.add_option("--version", opts->version, "Policy version: latest (default) or v1.N");
-  app.add_option("files", opts->files, "Manifest files with Pods or workloads")->required();
+  app.add_option("files", opts->files, "Manifest files with Pods or workloads ('-': standard input)")->required();
+  app.footer(
+      "One verdict per object (file:line), as the API server's Pod Security admission would give it.\n"
+      "\nExamples:\n"
+      "  talgpu podsecurity --level baseline deploy/gpu-job.yaml\n"
+      "  kubectl kustomize apps/ | talgpu podsecurity --level restricted --version v1.30 -");
   run = [&ctx, opts]() -> int { return run_podsecurity(ctx, *opts); };
 }
 

@@ -71,7 +71,10 @@ void setup_probe(CLI::App& app, Context& ctx, CommandRun& run) {
   app.footer(
       "Loads libnvidia-ml.so.1 and libcuda.so.1 at run time ($TALGPU_NVML_LIBRARY, $TALGPU_CUDA_LIBRARY\n"
       "override the paths). Exit 0: every check passed or warned; 1: a check failed or the driver\n"
-      "cannot be used; 2: --gpu names no GPU. Thresholds: docs/probe.md.");
+      "cannot be used; 2: --gpu names no GPU. Thresholds: docs/probe.md.\n"
+      "\nExamples:\n"
+      "  talgpu probe\n"
+      "  talgpu -o json probe > probe.json");
   run = [&ctx, o]() -> int { return run_probe_command(ctx, *o); };
 }
 

@@ -133,11 +133,15 @@ int run_schematic(Context& ctx, const SchematicArgs& args) {
 
 void setup_schematic(CLI::App& app, Context& ctx, CommandRun& run) {
   auto args = std::make_shared<SchematicArgs>();
-  app.add_option("-c,--config", args->config, "talconfig.yaml to read (default: talconfig.yaml)");
+  app.add_option("-c,--config,--config-file", args->config, "talconfig.yaml to read (default: talconfig.yaml)");
   app.add_option("--env-file", args->env_files, "Extra env files for ${VAR} substitution");
   app.add_option("-n,--node", args->node, "Only this node (hostname or IP address)");
   app.add_flag("--online", args->online,
                "POST each schematic to the Image Factory and check that it returns the same ID");
+  app.footer(
+      "\nExamples:\n"
+      "  talgpu schematic -c examples/goldentooth/talconfig.yaml --node velaryon\n"
+      "  talgpu -o json schematic -c clusters/prod/talconfig.yaml");
   run = [&ctx, args]() -> int { return run_schematic(ctx, *args); };
 }
 

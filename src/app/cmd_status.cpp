@@ -67,10 +67,14 @@ void setup_status(CLI::App& app, Context& ctx, CommandRun& run) {
   app.add_option("gitops", o->gitops,
                  "GitOps manifests (files or folders) the cluster should run: the live RuntimeClass nvidia and GPU "
                  "namespace are compared with them");
-  app.add_option("-c,--config", o->config, "talconfig.yaml with the declared nodes (default: ./talconfig.yaml)");
+  app.add_option("-c,--config,--config-file", o->config, "talconfig.yaml with the declared nodes (default: ./talconfig.yaml)");
   app.add_option("--namespace", o->gpu_namespace, "the GPU namespace whose Pod Security labels to show (default nvidia)");
   add_live_flags(app, o->live);
-  app.footer("Output: -o text or -o json. Exit codes: 0 no drift, 1 drift, 2 unreadable declaration or cluster.");
+  app.footer(
+      "Output: -o text or -o json. Exit codes: 0 no drift, 1 drift, 2 unreadable declaration or cluster.\n"
+      "\nExamples:\n"
+      "  talgpu status -c clusters/prod/talconfig.yaml\n"
+      "  talgpu -o json status --context prod");
   run = [&ctx, o]() -> int { return run_status(ctx, *o); };
 }
 

@@ -5,11 +5,13 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include <app/command.hpp>
 #include <app/preflight.hpp>
 #include <core/error.hpp>
+#include <core/fs.hpp>
 #include <talhelper/talconfig.hpp>
 
 namespace talgpu {
@@ -18,9 +20,32 @@ namespace {
 
 struct ValidateArgs {
   std::string file = "talconfig.yaml";
+  std::vector<std::string> words;  // the positionals: [FILE] or talhelper's `talconfig [FILE]`
+  std::string config;              // -c/--config
   std::vector<std::string> env_files;
   bool no_substitute = false;
 };
+
+// talhelper spells it `talhelper validate talconfig [file]` (budimanjojo/talhelper
+// cmd/validate_talconfig.go, Use: "talconfig [file]"); talgpu accepts that form and its own
+// `validate [FILE]`, and -c/--config like every command that reads a talconfig.
+void resolve_file(ValidateArgs& a) {
+  std::vector<std::string> w = a.words;
+  if (!w.empty() && w.front() == "talconfig" && (w.size() == 2 || !file_exists("talconfig"))) {
+    w.erase(w.begin());
+  } else if (!w.empty() && w.front() == "nodeconfig") {
+    throw Abort("talgpu validate checks a talconfig.yaml; for a generated machine config use 'talosctl validate "
+                "--config FILE --mode metal'",
+                k_exit_usage);
+  }
+  if (w.size() > 1) {
+    throw Abort(fmt::format("validate takes one talconfig.yaml, got {}: {}", w.size(), fmt::join(w, " ")), k_exit_usage);
+  }
+  if (!w.empty() && !a.config.empty() && w.front() != a.config) {
+    throw Abort("both FILE and -c/--config name the talconfig: give one", k_exit_usage);
+  }
+  a.file = !w.empty() ? w.front() : !a.config.empty() ? a.config : "talconfig.yaml";
+}
 
 void print_json(const Context& ctx, const std::string& file, bool valid, const Diagnostics& diags) {
   nlohmann::ordered_json j;
@@ -76,13 +101,25 @@ int run_validate(const Context& ctx, const ValidateArgs& args) {
 
 void setup_validate(CLI::App& app, Context& ctx, CommandRun& run) {
   auto args = std::make_shared<ValidateArgs>();
-  app.add_option("file", args->file, "The talconfig.yaml to check (default: talconfig.yaml)");
+  app.add_option("file", args->words,
+                 "The talconfig.yaml to check (default: talconfig.yaml; '-': standard input); talhelper's form "
+                 "'validate talconfig FILE' works too")
+      ->expected(0, 2);
+  app.add_option("-c,--config,--config-file", args->config, "The talconfig.yaml to check (same as FILE)");
+  app.footer(
+      "\nExamples:\n"
+      "  talgpu validate clusters/prod/talconfig.yaml\n"
+      "  talgpu validate talconfig talconfig.yaml      # talhelper's spelling\n"
+      "  sops -d talconfig.sops.yaml | talgpu validate -");
   app.add_option("-e,--env-file", args->env_files,
                  "Extra env file for ${VAR} substitution (repeatable; talenv.yaml, talenv.sops.yaml, talenv.yml and "
                  "talenv.sops.yml next to the config are always read)")
       ->allow_extra_args(false);
   app.add_flag("--no-substitute", args->no_substitute, "Do not substitute ${VAR} references");
-  run = [&ctx, args]() -> int { return run_validate(ctx, *args); };
+  run = [&ctx, args]() -> int {
+    resolve_file(*args);
+    return run_validate(ctx, *args);
+  };
 }
 
 }  // namespace talgpu

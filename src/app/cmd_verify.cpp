@@ -182,7 +182,7 @@ int run_verify_command(Context& ctx, const VerifyCmdOptions& o) {
 
 void setup_verify(CLI::App& app, Context& ctx, CommandRun& run) {
   auto o = std::make_shared<VerifyCmdOptions>();
-  app.add_option("--config", o->config, "talconfig.yaml with the declared GPU nodes (default: ./talconfig.yaml when present)");
+  app.add_option("-c,--config,--config-file", o->config, "talconfig.yaml with the declared GPU nodes (default: ./talconfig.yaml when present)");
   app.add_option("--node", o->nodes, "only this node (repeatable)");
   app.add_option("--namespace", o->namespace_, "namespace for the verify pods (default nvidia)");
   app.add_option("--timeout", o->timeout, "give up after this long: 90s, 5m, 1m30s (default 5m)");
@@ -194,7 +194,11 @@ void setup_verify(CLI::App& app, Context& ctx, CommandRun& run) {
   app.add_option("--probe-image", o->probe_image,
                  fmt::format("talgpu's image for --probe, built from the Dockerfile (default {})", verify::default_probe_image()));
   add_live_flags(app, o->live);
-  app.footer("Exit codes: 0 every GPU node passed, 1 one did not, 2 unreadable input, 130/143 interrupted (pods deleted).");
+  app.footer(
+      "Exit codes: 0 every GPU node passed, 1 one did not, 2 unreadable input, 130/143 interrupted (pods deleted).\n"
+      "\nExamples:\n"
+      "  talgpu verify -c clusters/prod/talconfig.yaml\n"
+      "  talgpu verify -c clusters/prod/talconfig.yaml --probe --node velaryon --timeout 10m");
   run = [&ctx, o]() -> int { return run_verify_command(ctx, *o); };
 }
 

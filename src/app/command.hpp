@@ -43,5 +43,7 @@ void setup_verify(CLI::App& app, Context& ctx, CommandRun& run);
 void setup_podsecurity(CLI::App& app, Context& ctx, CommandRun& run);
 void setup_explain(CLI::App& app, Context& ctx, CommandRun& run);
 void setup_probe(CLI::App& app, Context& ctx, CommandRun& run);
+void setup_version(CLI::App& app, Context& ctx, CommandRun& run);
+void setup_completion(CLI::App& app, Context& ctx, CommandRun& run);
 
 }  // namespace talgpu

@@ -22,6 +22,8 @@ const std::vector<CommandSpec>& command_table() {
       {"podsecurity", "Evaluate pods against a Pod Security level", setup_podsecurity},
       {"probe", "Check the health and bandwidth of this host's GPUs (NVML + CUDA driver)", setup_probe},
       {"explain", "Explain a rule id: why it matters and how to fix it", setup_explain},
+      {"completion", "Print the shell completion script (bash, zsh, fish)", setup_completion},
+      {"version", "Print the version, commit, build date and the catalogs' coverage", setup_version},
   };
   return table;
 }

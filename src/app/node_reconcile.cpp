@@ -103,7 +103,7 @@ void print_text(const Context& ctx, const std::vector<NodeReport>& reports, Reco
 }  // namespace
 
 void add_reconcile_flags(CLI::App& app, ReconcileOptions& o, ReconcileKind kind) {
-  app.add_option("--config", o.config, "talconfig.yaml with the declared nodes (default: ./talconfig.yaml)");
+  app.add_option("-c,--config,--config-file", o.config, "talconfig.yaml with the declared nodes (default: ./talconfig.yaml)");
   app.add_flag("--apply", o.apply, "write the changes (default: print the equivalent kubectl commands)");
   if (kind == ReconcileKind::taints) {
     app.add_flag("--prune", o.prune, "also remove taints the declaration does not list (never node.kubernetes.io/*)");
@@ -111,9 +111,15 @@ void add_reconcile_flags(CLI::App& app, ReconcileOptions& o, ReconcileKind kind)
   app.add_option("--node", o.nodes, "only this node (repeatable)");
   add_live_flags(app, o.live);
   app.footer(kind == ReconcileKind::taints
-                 ? "Exit codes: 0 in sync (or all applied), 1 changes pending or a node missing/failed, 2 unreadable input."
+                 ? "Exit codes: 0 in sync (or all applied), 1 changes pending or a node missing/failed, 2 unreadable input.\n"
+                   "\nExamples:\n"
+                   "  talgpu taint -c clusters/prod/talconfig.yaml            # dry run: the kubectl commands\n"
+                   "  talgpu taint -c clusters/prod/talconfig.yaml --apply --node velaryon"
                  : "Only declared labels are written; labels the declaration does not list are never removed.\n"
-                   "Exit codes: 0 in sync (or all applied), 1 changes pending or a node missing/failed, 2 unreadable input.");
+                   "Exit codes: 0 in sync (or all applied), 1 changes pending or a node missing/failed, 2 unreadable input.\n"
+                   "\nExamples:\n"
+                   "  talgpu label -c clusters/prod/talconfig.yaml            # dry run: the kubectl commands\n"
+                   "  talgpu label -c clusters/prod/talconfig.yaml --apply");
 }
 
 int run_reconcile(Context& ctx, const ReconcileOptions& o, ReconcileKind kind) {

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -283,9 +284,48 @@ Result<std::string> read_fd(int fd, const std::string& path, size_t max_bytes) {
   return data;
 }
 
+// Standard input ("-"), read once: a pipe, a terminal or a redirected file, with the same size
+// limit as files. Later reads of "-" in the same run see the same text.
+Result<std::string> read_stdin(size_t max_bytes) {
+  static std::optional<std::string> cached;
+  if (cached) {
+    if (cached->size() > max_bytes) {
+      return fail(fmt::format("cannot read standard input: over the {} byte limit", max_bytes), {}, "io-too-large");
+    }
+    return *cached;
+  }
+  std::string data;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return fail(fmt::format("cannot read standard input: {}", errno_text(errno)), {}, "io-read");
+    }
+    if (n == 0) {
+      break;
+    }
+    data.append(buf, static_cast<size_t>(n));
+    if (data.size() > max_bytes) {
+      return fail(fmt::format("cannot read standard input: over the {} byte limit", max_bytes), {}, "io-too-large");
+    }
+  }
+  cached = data;
+  return data;
+}
+
 }  // namespace
 
+bool is_stdin_path(std::string_view path) {
+  return path == "-";
+}
+
 Result<std::string> read_file(const std::string& path, size_t max_bytes) {
+  if (is_stdin_path(path)) {
+    return read_stdin(max_bytes);
+  }
   // O_NONBLOCK: opening a FIFO without a writer would block here; fstat then refuses it.
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (fd.fd < 0) {

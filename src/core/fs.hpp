@@ -32,8 +32,11 @@ inline constexpr size_t k_max_input_bytes = size_t{256} << 20;
 inline constexpr const char* k_temp_file_pattern = ".*.tmp-*";
 
 // Reads a whole regular file. Refuses files over `max_bytes` (rule `io-too-large`), FIFOs,
-// devices, sockets and folders (rule `io-read`).
+// devices, sockets and folders (rule `io-read`). "-" is standard input (any kind: a pipe too),
+// read once per run and bounded by the same `max_bytes`.
 Result<std::string> read_file(const std::string& path, size_t max_bytes = k_max_input_bytes);
+// "-": the name that means standard input wherever talgpu reads a file.
+bool is_stdin_path(std::string_view path);
 
 // Reads a file talgpu is about to rewrite: never through a symbolic link (rule `io-symlink`);
 // nullopt when the file does not exist.

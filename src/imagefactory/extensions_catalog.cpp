@@ -77,4 +77,27 @@ std::vector<CatalogOverlay> catalog_overlays(std::string_view version) {
   return out;
 }
 
+CatalogInfo catalog_info() {
+  CatalogInfo info{k_source, k_talhelper_commit, k_updated, k_version_count, {}, {}};
+  std::optional<Version> oldest, newest;
+  for (size_t i = 0; i < k_version_count; ++i) {
+    auto v = Version::parse(k_versions[i].version);
+    if (!v) {
+      continue;
+    }
+    if (!oldest || *v < *oldest) {
+      oldest = v;
+      info.oldest = k_versions[i].version;
+    }
+    // The newest release: a pre-release counts only while no release is listed.
+    bool better = !newest || (v->prerelease.empty() && !newest->prerelease.empty()) ||
+                  (v->prerelease.empty() == newest->prerelease.empty() && *newest < *v);
+    if (better) {
+      newest = v;
+      info.newest = k_versions[i].version;
+    }
+  }
+  return info;
+}
+
 }  // namespace talgpu::imagefactory

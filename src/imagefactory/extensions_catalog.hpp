@@ -30,6 +30,17 @@ std::string catalog_nearest_version(std::string_view version);
 std::vector<std::string> catalog_extensions(std::string_view version);
 std::vector<CatalogOverlay> catalog_overlays(std::string_view version);
 
+// Where the compiled-in list comes from and how far it reaches (`talgpu version`).
+struct CatalogInfo {
+  std::string source;            // "budimanjojo/talhelper pkg/config/schemas/talos-extensions.json"
+  std::string talhelper_commit;  // the talhelper commit the data was imported from
+  std::string updated;           // that commit's date, "2026-08-21"
+  size_t versions = 0;           // how many Talos versions are listed
+  std::string oldest;            // "v1.2.0"
+  std::string newest;            // the newest listed release (pre-releases skipped when any)
+};
+CatalogInfo catalog_info();
+
 namespace catalog_data {
 struct VersionRow {
   const char* version;
@@ -43,6 +54,9 @@ extern const uint16_t k_overlay_offsets[];
 extern const uint16_t k_overlay_items[];
 extern const VersionRow k_versions[];
 extern const size_t k_version_count;
+extern const char* const k_source;
+extern const char* const k_talhelper_commit;
+extern const char* const k_updated;
 }  // namespace catalog_data
 
 }  // namespace talgpu::imagefactory

@@ -1074,6 +1074,9 @@ class Loader {
   Loader(Manifests& out, Diagnostics& diags) : m_out(out), m_diags(diags) {}
 
   Result<void> load_path(const std::string& path, SourceLocation from = {}) {
+    if (is_stdin_path(path) && from.empty()) {
+      return load_file(path);  // `talgpu check -`: manifests on standard input
+    }
     if (is_directory(path)) {
       return load_dir(path);
     }

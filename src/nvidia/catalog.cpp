@@ -36,6 +36,15 @@ const std::vector<DriverRelease>& driver_table() {
       {v(1, 12, 3), v(1, 12, 3), "580.126.09", "570.211.01", "v1.18.2"},
       {v(1, 12, 4), v(1, 12, 5), "580.126.16", "570.211.01", "v1.18.2"},
       {v(1, 12, 6), v(1, 12, 11), "580.126.20", "570.211.01", "v1.18.2"},
+      // 1.13: siderolabs/extensions nvidia-gpu/vars.yaml at tags v1.13.0 .. v1.13.9 (read
+      // 2026-12-03); production moved to the 595 branch, the toolkit to v1.19.
+      {v(1, 13, 0), v(1, 13, 0), "580.126.20", "595.58.03", "v1.19.0"},
+      {v(1, 13, 1), v(1, 13, 2), "580.159.03", "595.71.05", "v1.19.0"},
+      {v(1, 13, 3), v(1, 13, 3), "580.159.04", "595.71.05", "v1.19.0"},
+      {v(1, 13, 4), v(1, 13, 4), "580.159.04", "595.71.05", "v1.19.1"},
+      {v(1, 13, 5), v(1, 13, 6), "580.167.08", "595.71.05", "v1.19.1"},
+      {v(1, 13, 7), v(1, 13, 8), "580.173.02", "595.71.05", "v1.19.1"},
+      {v(1, 13, 9), v(1, 13, 9), "580.178.04", "595.91.07", "v1.19.1"},
   };
   return k_table;
 }
@@ -82,6 +91,22 @@ std::optional<std::string> toolkit_for(const Version& talos) {
 
 Version newest_known_talos() {
   return driver_table().back().talos_last;
+}
+
+DriverTableInfo driver_table_info() {
+  // The last time the rows above were checked against siderolabs/extensions (update with them).
+  constexpr const char* k_updated = "2026-12-03";
+  DriverTableInfo info{driver_table().front().talos_first, driver_table().back().talos_last, {}, {}, k_updated};
+  auto add = [](std::vector<std::string>& list, const std::string& driver) {
+    if (std::find(list.begin(), list.end(), driver) == list.end()) {
+      list.push_back(driver);
+    }
+  };
+  for (const auto& row : driver_table()) {
+    add(info.lts_drivers, row.lts_driver);
+    add(info.production_drivers, row.production_driver);
+  }
+  return info;
 }
 
 DevicePluginPin device_plugin_for(const Version& talos) {

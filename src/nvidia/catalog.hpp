@@ -48,6 +48,17 @@ std::optional<std::string> toolkit_for(const Version& talos);
 // The newest Talos release in the table (for messages).
 Version newest_known_talos();
 
+// What the driver table covers (`talgpu version`): the Talos releases, the drivers per tier
+// (oldest first, each once) and the date the table was last checked against upstream.
+struct DriverTableInfo {
+  Version talos_first;
+  Version talos_last;
+  std::vector<std::string> lts_drivers;
+  std::vector<std::string> production_drivers;
+  std::string updated;  // "2026-12-03"
+};
+DriverTableInfo driver_table_info();
+
 // The NVIDIA device plugin (chart nvidia-device-plugin of https://nvidia.github.io/k8s-device-plugin,
 // image nvcr.io/nvidia/k8s-device-plugin; chart and image share the version) that Talos's own
 // integration tests run against a release's NVIDIA extensions.

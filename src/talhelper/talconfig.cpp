@@ -19,13 +19,14 @@
 #include <talhelper/envsubst.hpp>
 #include <talhelper/sops.hpp>
 #include <talhelper/talconfig_validate.hpp>
+#include <talos/defaults.hpp>
 #include <yaml/document.hpp>
 #include <yaml/reader.hpp>
 
 namespace talgpu::talhelper {
 
 // talhelper pkg/config/defaults.go (renovate-bumped; value at the pinned commit 39b69792).
-const char* const k_latest_talos_version = "v1.13.9";
+const char* const k_latest_talos_version = talos::k_default_talos_version;
 
 std::vector<std::string> Node::ip_addresses() const {
   std::vector<std::string> out;

@@ -39,12 +39,23 @@ TEST(NvidiaCatalog, DriverPerTalosAndTier) {
   EXPECT_EQ(toolkit_for(ver("v1.12.2")), "v1.18.1");
   EXPECT_EQ(toolkit_for(ver("v1.12.3")), "v1.18.2");
   EXPECT_EQ(toolkit_for(ver("v1.11.1")), "v1.17.8");
+  // 1.13 (siderolabs/extensions nvidia-gpu/vars.yaml at v1.13.0 .. v1.13.9): production is 595.
+  EXPECT_EQ(driver_for(ver("v1.13.0"), Tier::lts), "580.126.20");
+  EXPECT_EQ(driver_for(ver("v1.13.0"), Tier::production), "595.58.03");
+  EXPECT_EQ(driver_for(ver("v1.13.2"), Tier::lts), "580.159.03");
+  EXPECT_EQ(driver_for(ver("v1.13.3"), Tier::lts), "580.159.04");
+  EXPECT_EQ(driver_for(ver("v1.13.9"), Tier::lts), "580.178.04");
+  EXPECT_EQ(driver_for(ver("v1.13.9"), Tier::production), "595.91.07");
+  EXPECT_EQ(toolkit_for(ver("v1.13.3")), "v1.19.0");
+  EXPECT_EQ(toolkit_for(ver("v1.13.4")), "v1.19.1");
+  EXPECT_FALSE(driver_for(ver("v1.13.10"), Tier::lts));  // past the verified range
+  EXPECT_FALSE(driver_for(ver("v1.14.0"), Tier::lts));
 }
 
 TEST(NvidiaCatalog, TableRowsAreContiguousAndOrdered) {
   std::optional<DriverRelease> prev;
   for (const char* t : {"v1.8.0", "v1.8.4", "v1.9.0", "v1.9.6", "v1.10.0", "v1.10.9", "v1.11.0", "v1.11.6", "v1.12.0",
-                        "v1.12.11"}) {
+                        "v1.12.11", "v1.13.0", "v1.13.1", "v1.13.3", "v1.13.4", "v1.13.5", "v1.13.7", "v1.13.9"}) {
     auto row = driver_release(ver(t));
     ASSERT_TRUE(row) << t;
     EXPECT_LE(row->talos_first, row->talos_last);
@@ -62,7 +73,8 @@ TEST(NvidiaCatalog, CudaCeilingPerDriver) {
   EXPECT_EQ(cuda_ceiling_for_driver("580.159.04"), "13.0");  // the H200 fixture's nvidia-smi
   EXPECT_FALSE(cuda_ceiling_for_driver("garbage"));
   // Every driver in the table has a ceiling.
-  for (const char* t : {"v1.8.0", "v1.9.0", "v1.9.3", "v1.10.0", "v1.10.2", "v1.10.4", "v1.11.0", "v1.12.0", "v1.12.6"}) {
+  for (const char* t : {"v1.8.0", "v1.9.0", "v1.9.3", "v1.10.0", "v1.10.2", "v1.10.4", "v1.11.0", "v1.12.0", "v1.12.6",
+                        "v1.13.0", "v1.13.1", "v1.13.9"}) {
     for (Tier tier : {Tier::lts, Tier::production}) {
       auto d = driver_for(ver(t), tier);
       ASSERT_TRUE(d);
