@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <app/command.hpp>
+#include <app/load_config.hpp>
 #include <app/live.hpp>
 #include <check/check.hpp>
 #include <check/policy.hpp>
@@ -87,6 +88,7 @@ int run_check_command(Context& ctx, const CheckOptions& o) {
     if (!loaded) {
       stop(ctx, loaded.error(), policy);
     }
+    verbose_declaration(ctx, *loaded);
     cfg = std::move(*loaded);
   }
   kube::ManifestLoadOptions mo;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <app/command.hpp>
+#include <app/load_config.hpp>
 #include <app/preflight.hpp>
 #include <core/error.hpp>
 #include <core/strings.hpp>
@@ -56,6 +57,8 @@ int run_gencommand(const Context& ctx, const GencommandArgs& a) {
     }
     return k_exit_findings;
   }
+  verbose_declaration(ctx, *cfg);
+
   if (*cmd == talhelper::TalosctlCommand::upgrade) {
     // An upgrade to an installer without the node's NVIDIA extensions leaves the GPU without a
     // driver after the reboot: refused unless --force (then a warning).

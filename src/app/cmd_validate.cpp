@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <app/command.hpp>
+#include <app/load_config.hpp>
 #include <app/preflight.hpp>
 #include <core/error.hpp>
 #include <core/fs.hpp>
@@ -75,6 +76,8 @@ int run_validate(const Context& ctx, const ValidateArgs& args) {
     }
     return k_exit_usage;
   }
+  verbose_declaration(ctx, *cfg);
+
   if (!diags.has_errors()) {
     // One verdict with genconfig: what generating the configs would reject, and the node-level
     // GPU rules (app/preflight.hpp).

@@ -7,6 +7,9 @@
 
 namespace talgpu {
 
+// -v: one line saying which declaration was read and what it holds.
+void verbose_declaration(const Context& ctx, const talhelper::TalConfig& cfg);
+
 talhelper::TalConfig load_talconfig_or_abort(const Context& ctx, const talhelper::LoadOptions& opts, Diagnostics& diags);
 
 }  // namespace talgpu

@@ -1,4 +1,5 @@
 #include <app/plan.hpp>
+#include <app/load_config.hpp>
 
 #include <algorithm>
 #include <filesystem>
@@ -423,6 +424,7 @@ int run_plan(Context& ctx, const std::string& dir, const PlanOptions& o) {
             loaded.error().location);
     return stop_unreadable(std::move(d));
   }
+  verbose_declaration(ctx, *loaded);
   PlanState st{*loaded, std::move(diags)};
   const talhelper::TalConfig& cfg = st.cfg;
   bool declaration_ok = !st.diags.has_errors();
