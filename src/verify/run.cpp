@@ -102,6 +102,9 @@ class Runner {
       }
     }
     m_report.interrupted = cancelled;
+    if (cancelled && !m_opts.keep) {
+      sweep_run();
+    }
     m_report.seconds = secs(start, Clock::now());
     for (auto& s : m_states) {
       m_report.nodes.push_back(std::move(s.result));
@@ -131,6 +134,22 @@ class Runner {
     return {};
   }
 
+  // After Ctrl-C: whatever still carries this run's label goes, through the uncancelled client.
+  void sweep_run() {
+    std::string sel = std::string(k_run_label) + "=" + m_run;
+    auto left = m_cleanup.list(m_pods_path, "labelSelector=" + kc::url_escape(sel));
+    if (!left) {
+      return;
+    }
+    for (const auto& p : (*left)["items"]) {
+      std::string name = p["metadata"].value("name", "");
+      auto gone = m_cleanup.remove(m_pods_path + "/" + kc::url_escape(name), "gracePeriodSeconds=0");
+      if (!gone && gone.error().code != 404) {
+        m_report.cleanup_errors.push_back(fmt::format("pod {}: {}", name, gone.error().message));
+      }
+    }
+  }
+
   void launch() {
     while (m_next < m_states.size() && (m_opts.parallel <= 0 || m_active < static_cast<size_t>(m_opts.parallel))) {
       if (m_opts.cancelled && m_opts.cancelled()) {
@@ -142,7 +161,10 @@ class Runner {
       auto created = m_client.create(m_pods_path, make_pod(*s.target, m_opts.namespace_, m_run));
       if (!created) {
         if (m_opts.cancelled && m_opts.cancelled()) {
-          --m_next;
+          // Ctrl-C while the create was in flight: the server may have stored the pod before we read
+          // its answer, so treat it as created and let settle() delete it (404 when it never landed).
+          s.created = true;
+          ++m_active;
           return;
         }
         s.done = true;

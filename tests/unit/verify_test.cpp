@@ -149,10 +149,8 @@ TEST(Verify, PodThatNeverStartsTimesOut) {
   EXPECT_TRUE(v.kube.all(k_pods).empty());
 }
 
-TEST(Verify, InterruptedRunDeletesItsPods) {
-  KubeletOptions o;
-  o.never_start = {"velaryon"};
-  Verify v(o);
+// Starts verify, sends SIGINT once its pod exists and returns the exit status.
+int interrupt_once_the_pod_exists(Verify& v) {
   std::string cfg = source_path("tests/fixtures/kube/live/talconfig.yaml");
   std::string env_kc = "KUBECONFIG=" + v.kubeconfig;
   std::vector<std::string> args = {talgpu_binary(), "verify", "--config", cfg, "--timeout", "5m"};
@@ -163,16 +161,42 @@ TEST(Verify, InterruptedRunDeletesItsPods) {
   argv.push_back(nullptr);
   std::vector<char*> envp = {env_kc.data(), nullptr};
   pid_t pid = 0;
-  ASSERT_EQ(posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), envp.data()), 0);
-  for (int i = 0; i < 500 && v.kube.all(k_pods).empty(); ++i) {
+  EXPECT_EQ(posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), envp.data()), 0);
+  for (int i = 0; i < 1000 && v.kube.all(k_pods).empty(); ++i) {
     std::this_thread::sleep_for(10ms);
   }
-  ASSERT_EQ(v.kube.all(k_pods).size(), 1u);
+  EXPECT_EQ(v.kube.all(k_pods).size(), 1u);
   kill(pid, SIGINT);
   int st = 0;
   waitpid(pid, &st, 0);
-  ASSERT_TRUE(WIFEXITED(st));
-  EXPECT_EQ(WEXITSTATUS(st), 130);
+  EXPECT_TRUE(WIFEXITED(st));
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+TEST(Verify, InterruptedRunDeletesItsPods) {
+  KubeletOptions o;
+  o.never_start = {"velaryon"};
+  Verify v(o);
+  EXPECT_EQ(interrupt_once_the_pod_exists(v), 130);
+  EXPECT_TRUE(v.kube.all(k_pods).empty());
+}
+
+// Ctrl-C while the create is in flight: the server stored the pod, but talgpu never read the answer.
+// The pod must still go.
+TEST(Verify, InterruptDuringTheCreateStillDeletesThePod) {
+  KubeletOptions o;
+  o.never_start = {"velaryon"};
+  Verify v(o);
+  auto kubelet_hook = v.kube.on_create;
+  v.kube.on_create = [kubelet_hook](const std::string& coll, const json& obj) {
+    if (kubelet_hook) {
+      kubelet_hook(coll, obj);
+    }
+    if (coll == k_pods) {
+      std::this_thread::sleep_for(1500ms);  // the pod is stored; the 201 is held back
+    }
+  };
+  EXPECT_EQ(interrupt_once_the_pod_exists(v), 130);
   EXPECT_TRUE(v.kube.all(k_pods).empty());
 }
 
