@@ -9,13 +9,16 @@
 #include <app/command.hpp>
 #include <app/plan.hpp>
 #include <core/error.hpp>
+#include <core/fs.hpp>
 
 namespace talgpu {
 
 void setup_plan(CLI::App& app, Context& ctx, CommandRun& run) {
   auto dir = std::make_shared<std::string>(".");
   auto o = std::make_shared<PlanOptions>();
-  app.add_option("dir", *dir, "Cluster folder holding talconfig.yaml (default: .)");
+  auto dir_opt = app.add_option("dir", *dir, "Cluster folder holding talconfig.yaml and the manifests (default: ., or -c's folder)");
+  app.add_option("-c,--config,--config-file", o->talconfig,
+                 "talconfig file when it is not DIR/talconfig.yaml (talhelper's -c); DIR defaults to its folder");
   app.add_option("--scratch", o->scratch, "Folder for the generated machine configs (default: a new temporary folder)");
   app.add_option("--fail-on", o->fail_on, "Exit 1 on findings of this severity or worse: error (default), warning")
       ->check(CLI::IsMember({"error", "warning"}));
@@ -33,8 +36,18 @@ void setup_plan(CLI::App& app, Context& ctx, CommandRun& run) {
       "\n"
       "Examples:\n"
       "  talgpu plan examples/goldentooth --scratch /tmp/goldentooth\n"
+      "  talgpu plan -c clusters/prod/talconfig.prod.yaml\n"
       "  talgpu -o json plan clusters/prod --fail-on warning > plan.json");
-  run = [&ctx, dir, o]() -> int { return run_plan(ctx, *dir, *o); };
+  run = [&ctx, dir, o, dir_opt]() -> int {
+    if (o->talconfig == "-") {
+      throw Abort("plan -c -: plan reads a cluster folder, not standard input; use 'talgpu check -' or 'validate -'",
+                  k_exit_usage);
+    }
+    if (!o->talconfig.empty() && dir_opt->count() == 0) {
+      *dir = dirname_of(o->talconfig);
+    }
+    return run_plan(ctx, *dir, *o);
+  };
 }
 
 }  // namespace talgpu

@@ -13,6 +13,7 @@
 #include <check/policy.hpp>
 #include <check/render.hpp>
 #include <core/fs.hpp>
+#include <core/strings.hpp>
 #include <gitops/manifests.hpp>
 #include <gitops/tree.hpp>
 #include <kube/manifest_loader.hpp>
@@ -400,13 +401,18 @@ int run_plan(Context& ctx, const std::string& dir, const PlanOptions& o) {
     policy = std::move(*p);
   }
   outcome.policy = &policy;
-  std::string talconfig = join_path(dir, "talconfig.yaml");
+  std::string talconfig = o.talconfig.empty() ? join_path(dir, "talconfig.yaml") : o.talconfig;
   std::error_code talconfig_ec;
   // symlink_status: a dangling or looping talconfig.yaml is unreadable, not absent.
   if (fs::symlink_status(talconfig, talconfig_ec).type() == fs::file_type::not_found) {
     Diagnostics d;
-    d.error("plan-no-talconfig", fmt::format("no talconfig.yaml in '{}'", dir), {},
-            "talgpu plan reads a cluster folder: talconfig.yaml plus the GitOps manifests");
+    if (o.talconfig.empty()) {
+      d.error("plan-no-talconfig", fmt::format("no talconfig.yaml in '{}'", dir), {},
+              "talgpu plan reads a cluster folder: talconfig.yaml plus the GitOps manifests");
+    } else {
+      d.error("plan-no-talconfig", fmt::format("{}: no such file", talgpu::quoted(talconfig)), {},
+              "-c names the talconfig file; the manifests are read from its folder (or DIR when given)");
+    }
     return stop_unreadable(std::move(d));
   }
   if (auto d = unusable_talconfig(talconfig)) {

@@ -12,6 +12,7 @@ struct PlanOptions {
   bool keep = false;         // keep the temporary folder
   std::string fail_on;       // "", "error", "warning"
   std::string project_file;  // "" = the nearest .talgpu.yaml
+  std::string talconfig;     // "" = DIR/talconfig.yaml
 };
 
 // Runs the plan on `dir`, writing generated configs into `scratch` (a new temporary folder when
