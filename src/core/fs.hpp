@@ -22,10 +22,10 @@
 
 namespace talgpu {
 
-// One size limit for every input file (talconfig, secrets, patches, manifests, nodes.json): the
-// largest real input measured is a 2,000-node `kubectl get nodes -o json` of 49 MB, and the parser
-// bounds its own memory per input (see yaml/document.hpp), so 256 MiB refuses a runaway file
-// quickly without refusing a real fleet.
+// The size limit of an input file (talconfig, secrets, patches, manifests): a rendered chart or CRD
+// bundle is tens of MB, and the parser bounds its own memory per input (see yaml/document.hpp), so
+// 256 MiB refuses a runaway file quickly without refusing a real one. `kubectl get nodes -o json`
+// has its own, larger bound (kube/nodes_json.hpp: its streaming reader keeps only the Nodes).
 inline constexpr size_t k_max_input_bytes = size_t{256} << 20;
 
 // The name pattern of talgpu's temporary files (a .gitignore line).

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <core/fs.hpp>
 #include <core/source.hpp>
 #include <core/strings.hpp>
@@ -16,7 +18,6 @@ namespace talgpu::kube {
 namespace {
 
 constexpr const char* k_type = "nodes-json-type";
-constexpr size_t k_max_nodes_json_bytes = k_max_input_bytes;  // one limit for every input (core/fs.hpp)
 
 const yaml::Node* get(const yaml::Node& n, std::string_view key) {
   if (!n.is_mapping()) {
@@ -110,7 +111,7 @@ namespace detail {
 Result<std::vector<Node>> read_nodes_json_generic(std::string_view text, const std::string& name, Diagnostics& diags) {
   // `kubectl get nodes -o json` of a large fleet is far bigger than a hand-written manifest.
   yaml::ParseOptions po;
-  po.max_bytes = k_max_nodes_json_bytes;
+  po.max_bytes = std::max(text.size(), k_max_input_bytes);  // load_nodes_json bounds it
   TRY_ASSIGN(auto docs, yaml::parse(text, name, po));
   std::vector<Node> out;
   for (const auto& d : docs) {
@@ -147,8 +148,8 @@ Result<std::vector<Node>> read_nodes_json_generic(std::string_view text, const s
 
 }  // namespace detail
 
-Result<std::vector<Node>> load_nodes_json(const std::string& path, Diagnostics& diags) {
-  TRY_ASSIGN(std::string text, read_file(path, k_max_nodes_json_bytes));
+Result<std::vector<Node>> load_nodes_json(const std::string& path, Diagnostics& diags, const NodesJsonLimits& limits) {
+  TRY_ASSIGN(std::string text, read_file(path, limits.max_bytes));
   if (trim(text).empty()) {
     // An empty file is not "a cluster without nodes" (that is a List with no items): it is a
     // failed `kubectl get nodes -o json > nodes.json`, and checking against it would prove nothing.
@@ -161,6 +162,15 @@ Result<std::vector<Node>> load_nodes_json(const std::string& path, Diagnostics& 
     auto& reg = SourceRegistry::instance();
     reg.release_over_budget(reg.add(path, std::move(text)));
     return std::move(*nodes);
+  }
+  if (text.size() > limits.max_generic_bytes) {
+    // The generic reader builds a tree of the whole text (several times its size): not for a
+    // file this big. The streaming reader declines YAML, and JSON with something to report.
+    return fail(fmt::format("{} MiB: over {} MiB only `kubectl get nodes -o json` output is read, and this file is "
+                            "YAML or JSON with a node talgpu cannot read (write it with 'kubectl get nodes -o json' "
+                            "unchanged, or check part of the fleet to be told which node and where)",
+                            text.size() >> 20, limits.max_generic_bytes >> 20),
+                SourceLocation{path, 0, 0}, "nodes-json-too-large");
   }
   auto nodes = detail::read_nodes_json_generic(text, path, diags);
   text = std::string();  // yaml::parse registered its own copy

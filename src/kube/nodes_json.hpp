@@ -12,12 +12,23 @@
 #include <core/diagnostic.hpp>
 #include <core/error.hpp>
 #include <kube/objects.hpp>
+#include <core/fs.hpp>
 #include <yaml/node.hpp>
 
 namespace talgpu::kube {
 
-// Rule ids: nodes-json-type / nodes-json-missing-key for malformed items.
-Result<std::vector<Node>> load_nodes_json(const std::string& path, Diagnostics& diags);
+// How big a `kubectl get nodes -o json` may be. Real fleets are big (about 24 KB a node with
+// managedFields and images: 11,000 nodes are 256 MiB), and the streaming reader keeps only the
+// Nodes, so the file itself is the only large allocation: up to `max_bytes`. The generic reader
+// (a YAML tree of the whole text, several times its size) only runs up to `max_generic_bytes`.
+struct NodesJsonLimits {
+  size_t max_bytes = size_t{4} << 30;
+  size_t max_generic_bytes = k_max_input_bytes;
+};
+
+// Rule ids: nodes-json-type / nodes-json-missing-key for malformed items; nodes-json-too-large
+// when a file over max_generic_bytes is not one the streaming reader takes.
+Result<std::vector<Node>> load_nodes_json(const std::string& path, Diagnostics& diags, const NodesJsonLimits& limits = {});
 // Reads one Node object (a document or a List item).
 std::optional<Node> read_node(const yaml::Node& obj, NodeSource source, Diagnostics& diags);
 

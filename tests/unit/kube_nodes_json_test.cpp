@@ -546,5 +546,70 @@ TEST(NodesJsonStreaming, StreamingReaderMatchesOnMutatedKubectlOutput) {
   EXPECT_GT(fast, total / 10) << fast << " of " << total << " took the streaming path";
 }
 
+// Honest sizes: past the generic reader's bound a kubectl List still loads (the streaming reader
+// keeps only the Nodes); YAML or JSON with something to report gets a located refusal instead of
+// a tree several times the file's size; past max_bytes nothing is read. Small limits stand in for
+// the real ones (4 GiB, 256 MiB), so the rule is tested at its edges without gigabyte files.
+TEST(NodesJsonLimits, BigKubectlListsLoadAndOnlyTheGenericReaderIsBounded) {
+  std::string list = "{\n  \"apiVersion\": \"v1\",\n  \"items\": [\n";
+  for (int i = 0; i < 20; ++i) {
+    list += "    " + kubectl_node(i) + (i < 19 ? ",\n" : "\n");
+  }
+  list += "  ],\n  \"kind\": \"List\",\n  \"metadata\": {\"resourceVersion\": \"\"}\n}\n";
+  test::TempDir tmp;
+  NodesJsonLimits lim;
+  lim.max_generic_bytes = list.size() / 4;
+  lim.max_bytes = list.size() * 2;
+  Diagnostics diags;
+  auto big = load_nodes_json(tmp.write("nodes.json", list), diags, lim);
+  ASSERT_TRUE(big.has_value()) << big.error().describe();
+  EXPECT_EQ(big->size(), 20u);
+  EXPECT_TRUE(diags.empty());
+
+  // The same fleet as YAML: the streaming reader declines it, and it is over the generic bound.
+  std::string yaml = "apiVersion: v1\nkind: List\nitems:\n";
+  for (int i = 0; i < 200; ++i) {
+    yaml += fmt::format("- apiVersion: v1\n  kind: Node\n  metadata:\n    name: node-{}\n    labels:\n      role: gpu\n", i);
+  }
+  lim.max_generic_bytes = yaml.size() - 1;
+  auto refused = load_nodes_json(tmp.write("nodes.yaml", yaml), diags, lim);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().rule, "nodes-json-too-large");
+  EXPECT_EQ(refused.error().location.file, tmp.file("nodes.yaml"));
+  EXPECT_NE(refused.error().message.find("kubectl get nodes -o json"), std::string::npos);
+
+  // At the bound exactly, the generic reader takes it.
+  lim.max_generic_bytes = yaml.size();
+  auto taken = load_nodes_json(tmp.file("nodes.yaml"), diags, lim);
+  ASSERT_TRUE(taken.has_value()) << taken.error().describe();
+  EXPECT_EQ(taken->size(), 200u);
+  EXPECT_EQ((*taken)[199].name, "node-199");
+
+  // A JSON List with a node the streaming reader must leave to the generic one (its taints are
+  // not a list), over the generic bound: refused, not half-read.
+  std::string odd = list;
+  auto at = odd.find("\"taints\": [");
+  ASSERT_NE(at, std::string::npos);
+  odd.replace(at, 11, "\"taints\": {}, \"x\": [");
+  lim.max_generic_bytes = odd.size() / 4;
+  auto odd_big = load_nodes_json(tmp.write("odd.json", odd), diags, lim);
+  ASSERT_FALSE(odd_big.has_value());
+  EXPECT_EQ(odd_big.error().rule, "nodes-json-too-large");
+
+  // Past max_bytes nothing is read at all.
+  lim.max_bytes = list.size() - 1;
+  auto over = load_nodes_json(tmp.file("nodes.json"), diags, lim);
+  ASSERT_FALSE(over.has_value());
+  EXPECT_EQ(over.error().rule, "io-too-large");
+}
+
+// The real bounds: a real fleet's file (11,000 nodes with managedFields are 256 MiB) is not
+// refused for its size; the generic reader keeps the one input limit.
+TEST(NodesJsonLimits, DefaultsTakeRealFleets) {
+  NodesJsonLimits lim;
+  EXPECT_GE(lim.max_bytes, size_t{1} << 30);
+  EXPECT_EQ(lim.max_generic_bytes, k_max_input_bytes);
+}
+
 }  // namespace
 }  // namespace talgpu::kube
