@@ -5,6 +5,7 @@
 
 #include <yaml/fast_parse.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <deque>
@@ -520,8 +521,9 @@ class FastParser {
     return true;
   }
 
-  // A scalar (or `[]` / `{}`) on the rest of this line at m_pos, then the end of the line.
-  bool inline_value(Node& out) {
+  // A scalar (or `[]` / `{}`) on the rest of this line at m_pos, then the end of the line; or a
+  // block scalar starting there. `indent` is the column of the collection the value belongs to.
+  bool inline_value(Node& out, size_t indent) {
     const size_t p = m_pos;
     const size_t n = m_t.size();
     const char c = m_t[p];
@@ -542,6 +544,9 @@ class FastParser {
       out.set_mark(mark_at(p));
       m_pos = p + 2;
       return end_line();
+    }
+    if (c == '|' || c == '>') {
+      return block_scalar(out, indent);
     }
     if (!plain_start_ok(p)) {
       return false;
@@ -577,6 +582,125 @@ class FastParser {
     out.set_mark(mark_at(p));
     m_pos = end;
     return end_line();
+  }
+
+  // A literal (`|`) or folded (`>`) block scalar whose indicator is at m_pos, read as libyaml's
+  // scanner reads it (yaml_parser_scan_block_scalar, YAML 1.2 chapter 8.1): the header takes a
+  // chomping indicator and a comment; the content indentation is that of the first non-empty
+  // line; a line less indented than that (or the end) ends it. Left to libyaml: indentation
+  // indicators, `|#` without a space, an empty scalar, leading blank lines wider than the first
+  // line, a header at the end of the text. `indent` is the parent collection's column: content
+  // must be indented more.
+  bool block_scalar(Node& out, size_t indent) {
+    constexpr size_t none = std::string_view::npos;
+    const size_t n = m_t.size();
+    const size_t p = m_pos;
+    const bool literal = m_t[p] == '|';
+    int chomp = 0;  // -1 strip, 0 clip, 1 keep
+    size_t q = p + 1;
+    if (q < n && (m_t[q] == '-' || m_t[q] == '+')) {
+      chomp = m_t[q] == '-' ? -1 : 1;
+      ++q;
+    }
+    size_t h = q;
+    while (h < n && m_t[h] == ' ') {
+      ++h;
+    }
+    if (h < n && m_t[h] == '#') {
+      if (h == q) {
+        return false;
+      }
+      h = m_t.find('\n', h);
+    }
+    if (h >= n || m_t[h] != '\n') {
+      return false;  // an indentation indicator, other text after the header, or the end
+    }
+    const Mark mark = mark_at(p);
+    size_t pos = h + 1;
+    int32_t line = m_line + 1;
+    std::string trailing;  // the line breaks of blank lines not yet added
+    size_t widest_blank = 0;
+    size_t width = 0;  // the content's indentation
+    for (;;) {
+      size_t s = pos;
+      while (s < n && m_t[s] == ' ') {
+        ++s;
+      }
+      if (s >= n) {
+        return false;  // an empty scalar at the end
+      }
+      if (m_t[s] == '\n') {
+        widest_blank = std::max(widest_blank, s - pos);
+        trailing.push_back('\n');
+        pos = s + 1;
+        ++line;
+        continue;
+      }
+      width = s - pos;
+      if (width < widest_blank || width <= indent) {
+        return false;  // libyaml's rules for these (an empty scalar, an error) are its own
+      }
+      break;
+    }
+    std::string value;
+    bool leading_break = false;  // the previous content line ended with a line break
+    bool leading_blank = false;  // the previous content line started with a space
+    for (;;) {
+      const size_t c0 = pos + width;
+      const bool blank = m_t[c0] == ' ';
+      if (!literal && leading_break && !leading_blank && !blank) {
+        if (trailing.empty()) {
+          value.push_back(' ');  // folding: one line break between two lines becomes a space
+        }
+      } else if (leading_break) {
+        value.push_back('\n');
+      }
+      leading_break = false;
+      value += trailing;
+      trailing.clear();
+      leading_blank = blank;
+      size_t eol = m_t.find('\n', c0);
+      if (eol == none) {
+        value.append(m_t.substr(c0));
+        pos = n;
+        break;
+      }
+      value.append(m_t.substr(c0, eol - c0));
+      leading_break = true;
+      pos = eol + 1;
+      ++line;
+      bool more = false;
+      for (;;) {  // blank lines, up to the next content line
+        size_t s = pos;
+        while (s < n && m_t[s] == ' ' && s - pos < width) {
+          ++s;
+        }
+        if (s < n && m_t[s] == '\n') {
+          trailing.push_back('\n');
+          pos = s + 1;
+          ++line;
+          continue;
+        }
+        more = s < n && s - pos == width;
+        break;
+      }
+      if (!more) {
+        break;
+      }
+    }
+    if (chomp != -1 && leading_break) {
+      value.push_back('\n');
+    }
+    if (chomp == 1) {
+      value += trailing;
+    }
+    out.set_value(std::move(value));
+    out.set_style(literal ? Style::literal : Style::folded);
+    out.set_mark(mark);
+    m_pos = pos;
+    m_line_start = pos;
+    m_line = line;
+    return scan_from_line_start();
   }
 
   bool node_at(size_t indent, Node& out) {
@@ -804,7 +928,7 @@ class FastParser {
         if (!mapping_at(p - m_line_start, item, colon)) {
           return false;
         }
-      } else if (!inline_value(item)) {
+      } else if (!inline_value(item, indent)) {
         return false;
       }
       if (m_next != Next::content || m_indent < indent) {
@@ -869,7 +993,7 @@ class FastParser {
         }
       } else if (is_sequence_entry(p)) {
         return false;  // "key: - x"
-      } else if (!inline_value(e.value)) {
+      } else if (!inline_value(e.value, indent)) {
         return false;
       }
       if (m_next != Next::content || m_indent < indent) {

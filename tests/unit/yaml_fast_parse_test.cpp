@@ -196,6 +196,13 @@ TEST(YamlFastParse, AcceptsTheCommonShapes) {
       "{\"a\": 1, \"b\": [true, false, null, -0.5e+3, \"s\\u00e9\\n\"], \"c\": {}}\n",
       "{\"a\":1,\"b\":[1,2,{\"c\":\"d\"}],\"e\":\"\"}",
       "\n\n  [\n  {\n    \"k\": \"v\"\n  },\n  []\n]\n",
+      "a: |\n  line one\n    more: indented # not a comment\n\n  last\nb: 1\n",
+      "script: |-\n  #!/bin/sh\n  echo ok\n\n\nnext: x\n",
+      "keep: |+\n  x\n\n\n# after\n",
+      "folded: >\n  one\n  two\n\n  three\n    indented\n  four\n",
+      "- |\n  in a sequence\n- >-\n  folded\n  entry\n- name: c\n  data: | # comment\n    text\n",
+      "items:\n- |\n  indentless\n- x\n",
+      "a: |\n  no newline at the end",
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     const auto& text = cases[i];
@@ -211,8 +218,13 @@ TEST(YamlFastParse, DeclinesWhatItDoesNotHandle) {
   const std::vector<std::string> cases = {
       "a: &x 1\nb: *x\n",                   // anchors, aliases
       "a: !!str 1\n",                       // tags
-      "a: |\n  text\n",                     // block scalars
-      "a: >-\n  text\n",
+      "a: |2\n  text\n",                    // block scalars with an indentation indicator
+      "a: >-1\n  text\n",
+      "a: |#c\n  text\n",                   // a comment right after the indicator
+      "a: |\nb: 1\n",                       // an empty block scalar
+      "a: |\n",                              // a header at the end
+      "a: |\n    \n  text\n",               // a leading blank line wider than the content
+      "a: | x\n  text\n",                   // text after the header
       "a: multi\n  line\n",                 // multi-line plain scalar
       "a: \"multi\n  line\"\n",             // multi-line quoted scalar
       "a: [1, 2]\n",                        // flow collections with content
@@ -365,6 +377,56 @@ TEST(YamlFastParse, AgreesWithLibyamlOnMutations) {
 
 namespace talgpu::yaml {
 namespace {
+
+// Block scalars (`|`, `>`) in every context the fast path reads them: headers with chomping
+// indicators and comments, blank lines of every width before, inside and after the content,
+// lines more indented than the first, text that looks like YAML, and what follows the scalar
+// (a sibling, a parent's key, a comment, a document marker, the end). libyaml decides; whatever
+// the fast path accepts must match it, value, style and mark.
+TEST(YamlFastParse, AgreesWithLibyamlOnBlockScalars) {
+  static const std::vector<std::string> headers = {"|", ">", "|-", "|+", ">-", ">+", "| # c", ">- #c", "|2", "|-1",
+                                                   "|#c", "| x", "|  "};
+  static const std::vector<std::string> words = {"text", "two words", "a: b", "- item", "# hash", "  deeper",
+                                                 "    deeper still", "'q'", "\"dq\"", "x ", "k: |", "---", "..."};
+  std::mt19937 rng(GTEST_FLAG_GET(random_seed) == 0 ? 11u : static_cast<unsigned>(GTEST_FLAG_GET(random_seed)));
+  auto pick = [&](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
+  size_t accepted = 0;
+  const size_t total = 8000;
+  for (size_t t = 0; t < total; ++t) {
+    std::string text;
+    size_t parent = 0;  // the column of the collection holding the scalar
+    switch (pick(5)) {
+      case 0: text = "a: "; break;
+      case 1: text = "top:\n  inner: "; parent = 2; break;
+      case 2: text = "- "; break;
+      case 3: text = "list:\n- k: "; parent = 2; break;
+      default: text = "  - "; parent = 2; break;
+    }
+    text += headers[pick(headers.size())] + "\n";
+    const size_t width = parent + 1 + pick(4);
+    size_t lines = pick(6);
+    for (size_t l = 0; l < lines; ++l) {
+      switch (pick(6)) {
+        case 0: text += std::string(pick(width + 3), ' ') + "\n"; break;  // a blank line of any width
+        case 1: text += std::string(width > 0 ? pick(width) : 0, ' ') + words[pick(words.size())] + "\n"; break;
+        default: text += std::string(width, ' ') + words[pick(words.size())] + "\n";
+      }
+    }
+    switch (pick(7)) {
+      case 0: text += "b: 1\n"; break;
+      case 1: text += std::string(parent, ' ') + (text[parent] == '-' ? "- next\n" : "next: 2\n"); break;
+      case 2: text += "# trailing comment\n"; break;
+      case 3: text += "---\nc: 3\n"; break;
+      case 4: text += std::string(width, ' ') + "last"; break;  // no newline at the end
+      case 5: text += std::string(pick(width + 2), ' '); break;
+      default: break;
+    }
+    auto o = compare(text, "block.yaml");
+    accepted += o.accepted ? 1 : 0;
+    ASSERT_EQ(o.problem, "") << text;
+  }
+  EXPECT_GT(accepted, total / 4) << accepted << " of " << total << " accepted";
+}
 
 // Random texts from the subset's own building blocks (indentation, "- ", keys, values, quotes,
 // comments, markers), many of them invalid: whatever the fast path accepts must match libyaml.
