@@ -11,6 +11,7 @@
 #include <deque>
 #include <iterator>
 #include <string>
+#include <unordered_map>
 
 namespace talgpu::yaml::detail {
 
@@ -268,6 +269,7 @@ class FastParser {
       Document doc;
       doc.empty = false;
       m_depth = 0;
+      m_anchors.clear();  // anchors are per document
       if (!node_at(m_indent, doc.root)) {
         return false;
       }
@@ -548,6 +550,22 @@ class FastParser {
     if (c == '|' || c == '>') {
       return block_scalar(out, indent);
     }
+    if (c == '&') {
+      return anchored_scalar(out, indent);
+    }
+    if (c == '*') {
+      return alias(out);
+    }
+    if (c == '[' || c == '{') {
+      // A JSON-compatible flow collection on this line (`args: ["--v", "2"]`): the JSON reader's
+      // nodes are libyaml's for the same text. Plain flow scalars (`[ALL]`) and collections that
+      // continue on the next line are left to libyaml.
+      const int32_t line = m_line;
+      if (!json_value(out) || m_line != line) {
+        return false;
+      }
+      return end_line();
+    }
     if (!plain_start_ok(p)) {
       return false;
     }
@@ -584,6 +602,67 @@ class FastParser {
     return end_line();
   }
 
+  // libyaml's anchor and alias name characters (yaml_parser_scan_anchor: IS_ALPHA).
+  static bool anchor_char(char ch) {
+    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_' || ch == '-';
+  }
+
+  // `&name scalar` on this line (`name: &app plex`). The scalar is marked at its anchor, as
+  // libyaml marks it. Anchors on collections, block scalars, empty values: left to libyaml.
+  bool anchored_scalar(Node& out, size_t indent) {
+    const size_t n = m_t.size();
+    const size_t p = m_pos;
+    size_t q = p + 1;
+    while (q < n && anchor_char(m_t[q])) {
+      ++q;
+    }
+    if (q == p + 1 || q >= n || m_t[q] != ' ') {
+      return false;
+    }
+    size_t v = q;
+    while (v < n && m_t[v] == ' ') {
+      ++v;
+    }
+    if (at_line_end(v) || !(m_t[v] == '"' || m_t[v] == '\'' || plain_start_ok(v))) {
+      return false;
+    }
+    const Mark mark = mark_at(p);
+    m_pos = v;
+    if (!inline_value(out, indent)) {
+      return false;
+    }
+    out.set_mark(mark);
+    m_anchors[std::string(m_t.substr(p + 1, q - p - 1))] = out;
+    return true;
+  }
+
+  // `*name`: a copy of the scalar anchored earlier in this document, marked at the `*`. Counted
+  // against the alias bounds as the reference path counts it (parse_fast charges the run's budget
+  // once the whole text is read).
+  bool alias(Node& out) {
+    const size_t n = m_t.size();
+    const size_t p = m_pos;
+    size_t q = p + 1;
+    while (q < n && anchor_char(m_t[q])) {
+      ++q;
+    }
+    if (q == p + 1 || (q < n && m_t[q] != ' ' && m_t[q] != '\n')) {
+      return false;
+    }
+    auto it = m_anchors.find(std::string(m_t.substr(p + 1, q - p - 1)));
+    if (it == m_anchors.end() || ++m_aliases > k_max_alias_nodes_per_file) {
+      return false;  // undefined (an error libyaml's path reports) or too many
+    }
+    out = it->second;
+    out.set_mark(mark_at(p));
+    m_pos = q;
+    return end_line();
+  }
+
+ public:
+  size_t aliases() const { return m_aliases; }
+
+ private:
   // A literal (`|`) or folded (`>`) block scalar whose indicator is at m_pos, read as libyaml's
   // scanner reads it (yaml_parser_scan_block_scalar, YAML 1.2 chapter 8.1): the header takes a
   // chomping indicator and a comment; the content indentation is that of the first non-empty
@@ -924,6 +1003,10 @@ class FastParser {
         }
       } else if (is_sequence_entry(p)) {
         return false;  // "- - x"
+      } else if (m_t[p] == '[' || m_t[p] == '{') {
+        if (!inline_value(item, indent)) {  // a flow collection: its `:` is not this entry's key
+          return false;
+        }
       } else if (size_t colon = key_colon(p); colon != std::string_view::npos) {
         if (!mapping_at(p - m_line_start, item, colon)) {
           return false;
@@ -1055,6 +1138,8 @@ class FastParser {
   size_t m_column_line_start = std::string_view::npos;  // mark_at's resume point
   size_t m_column_pos = 0;
   int32_t m_column = 1;
+  std::unordered_map<std::string, Node> m_anchors;
+  size_t m_aliases = 0;
 };
 
 }  // namespace
@@ -1064,6 +1149,12 @@ std::optional<std::vector<Document>> parse_fast(std::string_view text, int32_t f
   FastParser p(text, file, opts);
   if (!p.run(docs)) {
     return std::nullopt;
+  }
+  if (AliasBudget* run = opts.alias_budget; run != nullptr && p.aliases() > 0) {
+    if (run->used + p.aliases() > run->limit) {
+      return std::nullopt;  // the reference path reports it, at the alias that crossed the bound
+    }
+    run->used += p.aliases();
   }
   return docs;
 }

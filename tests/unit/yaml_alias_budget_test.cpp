@@ -6,6 +6,7 @@
 
 #include <kube/manifest_loader.hpp>
 #include <yaml/document.hpp>
+#include <yaml/fast_parse.hpp>
 
 #include "test_support.hpp"
 
@@ -77,3 +78,39 @@ TEST(YamlAliasBudget, ManyFilesUnderThePerFileBoundAreRefusedTogether) {
   EXPECT_EQ(m.error().rule, "yaml-limit");
   EXPECT_EQ(m.error().location.file.str(), dir.file("f11.yaml"));
 }
+
+namespace {
+
+// Scalar aliases (`name: &app x` ... `*app`) are read by the fast path; they must cost the run's
+// budget exactly what the reference path charges, and crossing it must still be the reference's
+// located yaml-limit error.
+TEST(YamlAliasBudget, ScalarAliasesOnTheFastPathChargeLikeTheReference) {
+  std::string text = "metadata:\n  name: &app plex\nspec:\n  list:\n";
+  for (int i = 0; i < 10; ++i) {
+    text += "  - *app\n";
+  }
+  yaml::ParseOptions po;
+  yaml::AliasBudget fast_budget;
+  po.alias_budget = &fast_budget;
+  auto fast = yaml::detail::parse_fast(text, 0, po);
+  ASSERT_TRUE(fast.has_value()) << "scalar aliases should take the fast path";
+  yaml::AliasBudget ref_budget;
+  po.alias_budget = &ref_budget;
+  ASSERT_TRUE(yaml::detail::parse_reference(text, "ref.yaml", po));
+  EXPECT_EQ(fast_budget.used, 10u);
+  EXPECT_EQ(fast_budget.used, ref_budget.used);
+
+  yaml::AliasBudget run;
+  run.limit = 25;
+  po.alias_budget = &run;
+  ASSERT_TRUE(yaml::parse(text, "a.yaml", po));
+  ASSERT_TRUE(yaml::parse(text, "b.yaml", po));
+  EXPECT_EQ(run.used, 20u);
+  auto third = yaml::parse(text, "c.yaml", po);
+  ASSERT_FALSE(third);
+  EXPECT_EQ(third.error().rule, "yaml-limit");
+  EXPECT_EQ(third.error().location.file.str(), "c.yaml");
+  EXPECT_EQ(third.error().location.line, 5 + 5);  // the sixth alias crosses 25
+}
+
+}  // namespace

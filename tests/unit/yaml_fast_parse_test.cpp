@@ -203,6 +203,9 @@ TEST(YamlFastParse, AcceptsTheCommonShapes) {
       "- |\n  in a sequence\n- >-\n  folded\n  entry\n- name: c\n  data: | # comment\n    text\n",
       "items:\n- |\n  indentless\n- x\n",
       "a: |\n  no newline at the end",
+      "args: [\"--v\", \"2\"]\ncaps: {\"drop\": [\"ALL\"], \"n\": -1.5e3, \"t\": true} # c\n",
+      "- [1, 2]\n- {\"k\": null}\n- name: x\n  ports: [80, 443]\n",
+      "metadata:\n  name: &app plex\nspec:\n  app: *app # the same\n  list:\n  - *app\n  - &q 'quoted'\n  - *q\n",
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     const auto& text = cases[i];
@@ -216,7 +219,11 @@ TEST(YamlFastParse, AcceptsTheCommonShapes) {
 // Texts outside the subset: the fast path gives them to libyaml.
 TEST(YamlFastParse, DeclinesWhatItDoesNotHandle) {
   const std::vector<std::string> cases = {
-      "a: &x 1\nb: *x\n",                   // anchors, aliases
+      "a: &x\n  b: 1\nc: *x\n",             // anchors on collections
+      "a: *x\n",                           // an undefined alias
+      "a: &x 1\n---\nb: *x\n",              // an alias to an anchor of another document
+      "a: &x&y 1\n",
+      "- *x:\n",
       "a: !!str 1\n",                       // tags
       "a: |2\n  text\n",                    // block scalars with an indentation indicator
       "a: >-1\n  text\n",
@@ -227,8 +234,10 @@ TEST(YamlFastParse, DeclinesWhatItDoesNotHandle) {
       "a: | x\n  text\n",                   // text after the header
       "a: multi\n  line\n",                 // multi-line plain scalar
       "a: \"multi\n  line\"\n",             // multi-line quoted scalar
-      "a: [1, 2]\n",                        // flow collections with content
+      "a: [b, c]\n",                        // flow collections with plain scalars
       "a: {b: c}\n",
+      "a: [\"b\",\n  \"c\"]\n",                // flow collections over several lines
+      "a: [\"b\"] x\n",                      // text after a flow collection
       "%YAML 1.2\n---\na: 1\n",             // directives
       "a: 1\n...\n",                        // document end marker
       "a:\tb\n",                            // tabs
@@ -436,7 +445,9 @@ TEST(YamlFastParse, AgreesWithLibyamlOnGeneratedTexts) {
   static const std::vector<std::string> values = {
       "", "1", "v", "two words", "\"dq\"", "'sq'", "[]", "{}", "[1]", "~", "null", "- x", "-x", "x # c", "x#c",
       "\"a\\nb\"", "\"\\u00e9\"", "\"\\q\"", "'a''b'", "a: b", "a:b", "http://h:1/p", "&a x", "*a", "!t x", "|",
-      ">", "\"open", "'open", "x ]", "---", "...", "@x", "`x", "%x", "\"x\" y", "'x'#c", ":", "-", " ", "#c"};
+      ">", "\"open", "'open", "x ]", "---", "...", "@x", "`x", "%x", "\"x\" y", "'x'#c", ":", "-", " ", "#c", "[\"a\", 1]", "{\"k\": [true, null]}", "[\"a\",", "{\"k\":1}", "[1] x",
+      "[ \"a\" ]#c", "{\"k\": \"v\", \"k\": 1}", "[-0, 1e5, \"\\u00e9\"]", "&a 1", "*a", "&a \"q\"", "&a [1]",
+      "*a x", "&a", "*b # c", "&a |", "*a:", "&a&b x"};
   std::mt19937 rng(GTEST_FLAG_GET(random_seed) == 0 ? 7u : static_cast<unsigned>(GTEST_FLAG_GET(random_seed)));
   auto pick = [&](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
   size_t accepted = 0;
