@@ -557,14 +557,9 @@ class FastParser {
       return alias(out);
     }
     if (c == '[' || c == '{') {
-      // A JSON-compatible flow collection on this line (`args: ["--v", "2"]`): the JSON reader's
-      // nodes are libyaml's for the same text. Plain flow scalars (`[ALL]`) and collections that
-      // continue on the next line are left to libyaml.
-      const int32_t line = m_line;
-      if (!json_value(out) || m_line != line) {
-        return false;
-      }
-      return end_line();
+      // A flow collection on this line (`args: ["--v", "2"]`, `capabilities: { drop: ["ALL"] }`).
+      // Collections that continue on the next line are left to libyaml.
+      return flow_value(out) && end_line();
     }
     if (!plain_start_ok(p)) {
       return false;
@@ -600,6 +595,189 @@ class FastParser {
     out.set_mark(mark_at(p));
     m_pos = end;
     return end_line();
+  }
+
+  // --- Flow collections on one line, in block context (YAML 1.2 chapter 7) ---
+  // The subset: `[a, "b", 'c', [d], {e: f}]` and `{k: v, "q": [x]}` with single spaces or none
+  // around the indicators. Left to libyaml: anything on the next line, comments, empty entries
+  // and trailing commas, `[ ]`, single-pair mappings (`[a: b]`), keys without values, `:` right
+  // after a key (`"a":1`), plain scalars with `:` or `#` in them or a flow indicator after them.
+
+  bool flow_spaces() {
+    while (m_pos < m_t.size() && m_t[m_pos] == ' ') {
+      ++m_pos;
+    }
+    return m_pos < m_t.size() && m_t[m_pos] != '\n' && m_t[m_pos] != '#';
+  }
+
+  bool flow_value(Node& out) {
+    const char c = m_t[m_pos];
+    if (c == '[') {
+      return flow_sequence(out);
+    }
+    if (c == '{') {
+      return flow_mapping(out);
+    }
+    return flow_scalar(out);
+  }
+
+  bool flow_scalar(Node& out) {
+    const size_t p = m_pos;
+    const size_t n = m_t.size();
+    const char c = m_t[p];
+    if (c == '"' || c == '\'') {
+      size_t close = quoted_end(p);
+      std::string v;
+      if (close == std::string_view::npos || !decode_quoted(p, close, v)) {
+        return false;
+      }
+      out.set_value(std::move(v));
+      out.set_style(c == '"' ? Style::double_quoted : Style::single_quoted);
+      out.set_mark(mark_at(p));
+      m_pos = close + 1;
+      return true;
+    }
+    if (!plain_start_ok(p)) {
+      return false;
+    }
+    size_t i = p;
+    size_t end = p;
+    for (; i < n; ++i) {
+      const char ch = m_t[i];
+      if (ch == ',' || ch == ']' || ch == '}') {
+        break;
+      }
+      if (ch == '\n' || ch == '#' || ch == '[' || ch == '{' || ch == '"' || ch == '\'') {
+        return false;
+      }
+      if (ch == ':') {
+        if (i + 1 < n && m_t[i + 1] == ' ') {
+          break;  // a key's `: `
+        }
+        return false;
+      }
+      if (ch != ' ') {
+        end = i + 1;
+      }
+    }
+    out.set_value(std::string(m_t.substr(p, end - p)));
+    out.set_style(Style::plain);
+    out.set_mark(mark_at(p));
+    m_pos = end;
+    return true;
+  }
+
+  bool flow_sequence(Node& out) {
+    if (!enter()) {
+      return false;
+    }
+    out = Node::sequence();
+    out.set_mark(mark_at(m_pos));
+    ++m_pos;
+    std::vector<Node>& items = items_at(m_depth);
+    if (m_pos < m_t.size() && m_t[m_pos] == ']') {
+      ++m_pos;
+      --m_depth;
+      return true;
+    }
+    for (;;) {
+      if (!flow_spaces() || m_t[m_pos] == ',' || m_t[m_pos] == ']') {
+        return false;
+      }
+      if (!flow_value(items.emplace_back()) || !flow_spaces()) {
+        return false;
+      }
+      if (m_t[m_pos] == ',') {
+        ++m_pos;
+        continue;
+      }
+      if (m_t[m_pos] == ']') {
+        ++m_pos;
+        break;
+      }
+      return false;
+    }
+    take(items, out.items());
+    --m_depth;
+    return true;
+  }
+
+  bool flow_mapping(Node& out) {
+    if (!enter()) {
+      return false;
+    }
+    out = Node::mapping();
+    out.set_mark(mark_at(m_pos));
+    ++m_pos;
+    std::vector<MapEntry>& all = entries_at(m_depth);
+    if (m_pos < m_t.size() && m_t[m_pos] == '}') {
+      ++m_pos;
+      --m_depth;
+      return true;
+    }
+    for (;;) {
+      if (!flow_spaces() || all.size() >= 128) {
+        return false;
+      }
+      const char k = m_t[m_pos];
+      if (k == '[' || k == '{' || k == ',' || k == '}' || k == '?') {
+        return false;
+      }
+      MapEntry& e = all.emplace_back();
+      const size_t key_start = m_pos;
+      if (!flow_scalar(e.key) || m_pos - key_start > 1024 || !flow_spaces()) {
+        return false;
+      }
+      for (size_t i = 0; i + 1 < all.size(); ++i) {
+        if (all[i].key.value() == e.key.value()) {
+          return false;
+        }
+      }
+      if (m_t[m_pos] != ':' || m_pos + 1 >= m_t.size() || m_t[m_pos + 1] != ' ') {
+        return false;
+      }
+      ++m_pos;
+      if (!flow_spaces() || m_t[m_pos] == ',' || m_t[m_pos] == '}') {
+        return false;
+      }
+      if (!flow_value(e.value) || !flow_spaces()) {
+        return false;
+      }
+      if (m_t[m_pos] == ',') {
+        ++m_pos;
+        continue;
+      }
+      if (m_t[m_pos] == '}') {
+        ++m_pos;
+        break;
+      }
+      return false;
+    }
+    take(all, out.entries());
+    --m_depth;
+    return true;
+  }
+
+  // What an alias costs (as the reference path counts it) and how deep it reaches.
+  static size_t count_nodes(const Node& node) {
+    size_t total = 1;
+    for (const auto& i : node.items()) {
+      total += count_nodes(i);
+    }
+    for (const auto& e : node.entries()) {
+      total += 1 + count_nodes(e.value);
+    }
+    return total;
+  }
+  static size_t height(const Node& node) {
+    size_t h = 0;
+    for (const auto& i : node.items()) {
+      h = std::max(h, 1 + height(i));
+    }
+    for (const auto& e : node.entries()) {
+      h = std::max(h, 1 + height(e.value));
+    }
+    return h;
   }
 
   // libyaml's anchor and alias name characters (yaml_parser_scan_anchor: IS_ALPHA).
@@ -650,8 +828,12 @@ class FastParser {
       return false;
     }
     auto it = m_anchors.find(std::string(m_t.substr(p + 1, q - p - 1)));
-    if (it == m_anchors.end() || ++m_aliases > k_max_alias_nodes_per_file) {
-      return false;  // undefined (an error libyaml's path reports) or too many
+    if (it == m_anchors.end()) {
+      return false;  // undefined: an error libyaml's path reports
+    }
+    m_aliases += count_nodes(it->second);
+    if (m_aliases > k_max_alias_nodes_per_file || m_depth + height(it->second) + 2 > m_opts.max_depth) {
+      return false;  // the reference path reports these (a conservative margin on the depth)
     }
     out = it->second;
     out.set_mark(mark_at(p));
@@ -1058,7 +1240,26 @@ class FastParser {
         ++p;
       }
       m_pos = p;
+      // `key: &name` with the collection on the lines below: the collection is marked at `&`.
+      size_t anchor_at = std::string_view::npos;
+      std::string_view anchor;
+      if (m_t[p] == '&') {
+        size_t q = p + 1;
+        while (q < m_t.size() && anchor_char(m_t[q])) {
+          ++q;
+        }
+        size_t r = q;
+        while (r < m_t.size() && m_t[r] == ' ') {
+          ++r;
+        }
+        if (q > p + 1 && (at_line_end(r) || (m_t[r] == '#' && r > q))) {
+          anchor_at = p;
+          anchor = m_t.substr(p + 1, q - p - 1);
+          m_pos = p = r;
+        }
+      }
       if (at_line_end(p) || m_t[p] == '#') {
+        const Mark anchor_mark = anchor_at != std::string_view::npos ? mark_at(anchor_at) : Mark{};
         if (!end_line()) {
           return false;
         }
@@ -1070,9 +1271,15 @@ class FastParser {
           if (!sequence_at(indent, e.value, /*indentless=*/true)) {
             return false;
           }
+        } else if (anchor_at != std::string_view::npos) {
+          return false;  // an anchored empty value
         } else {
           e.value.set_value(std::string());
           e.value.set_mark(e.key.mark());  // an empty value: libyaml gives it no position
+        }
+        if (anchor_at != std::string_view::npos) {
+          e.value.set_mark(anchor_mark);
+          m_anchors[std::string(anchor)] = e.value;
         }
       } else if (is_sequence_entry(p)) {
         return false;  // "key: - x"

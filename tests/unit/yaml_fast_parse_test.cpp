@@ -205,6 +205,8 @@ TEST(YamlFastParse, AcceptsTheCommonShapes) {
       "a: |\n  no newline at the end",
       "args: [\"--v\", \"2\"]\ncaps: {\"drop\": [\"ALL\"], \"n\": -1.5e3, \"t\": true} # c\n",
       "- [1, 2]\n- {\"k\": null}\n- name: x\n  ports: [80, 443]\n",
+      "securityContext:\n  capabilities: { drop: [\"ALL\"] }\n  hosts: [a.example.com, 'b', \"c\"]\n  m: {a: 1, b: [x y, {c: d}]}\n",
+      "probes:\n  liveness: &probes # shared\n    enabled: true\n    spec:\n      port: 80\n  readiness: *probes\n  list: &l\n  - a\n  - b\n  again: *l\n",
       "metadata:\n  name: &app plex\nspec:\n  app: *app # the same\n  list:\n  - *app\n  - &q 'quoted'\n  - *q\n",
   };
   for (size_t i = 0; i < cases.size(); ++i) {
@@ -219,7 +221,8 @@ TEST(YamlFastParse, AcceptsTheCommonShapes) {
 // Texts outside the subset: the fast path gives them to libyaml.
 TEST(YamlFastParse, DeclinesWhatItDoesNotHandle) {
   const std::vector<std::string> cases = {
-      "a: &x\n  b: 1\nc: *x\n",             // anchors on collections
+      "a: &x\nc: 1\n",                       // an anchored empty value
+      "- &x\n  b: 1\n- *x\n",                // anchors on collections in sequences
       "a: *x\n",                           // an undefined alias
       "a: &x 1\n---\nb: *x\n",              // an alias to an anchor of another document
       "a: &x&y 1\n",
@@ -234,8 +237,12 @@ TEST(YamlFastParse, DeclinesWhatItDoesNotHandle) {
       "a: | x\n  text\n",                   // text after the header
       "a: multi\n  line\n",                 // multi-line plain scalar
       "a: \"multi\n  line\"\n",             // multi-line quoted scalar
-      "a: [b, c]\n",                        // flow collections with plain scalars
-      "a: {b: c}\n",
+      "a: [b, ]\n",                         // flow collections: trailing commas
+      "a: [ ]\n",
+      "a: [b: c]\n",                        // single-pair mappings
+      "a: {b}\n",                           // keys without values
+      "a: {\"b\":c}\n",                      // `:` right after a key
+      "a: [b:c, d#e]\n",                    // plain scalars with `:` or `#`
       "a: [\"b\",\n  \"c\"]\n",                // flow collections over several lines
       "a: [\"b\"] x\n",                      // text after a flow collection
       "%YAML 1.2\n---\na: 1\n",             // directives
@@ -437,6 +444,86 @@ TEST(YamlFastParse, AgreesWithLibyamlOnBlockScalars) {
   EXPECT_GT(accepted, total / 4) << accepted << " of " << total << " accepted";
 }
 
+// Anchors and aliases: on scalars and on the collections below a key, used before and after
+// their definition, redefined, across `---`, in sequences and mappings. libyaml decides.
+TEST(YamlFastParse, AgreesWithLibyamlOnAnchorsAndAliases) {
+  static const std::vector<std::string> values = {"&a x", "&b 'q'", "&a", "&b # c", "*a", "*b", "*a # c", "v", "",
+                                                  "&c \"d\"", "*c", "[\"j\"]", "&a [1]", "*a x", "&a *b"};
+  std::mt19937 rng(GTEST_FLAG_GET(random_seed) == 0 ? 13u : static_cast<unsigned>(GTEST_FLAG_GET(random_seed)));
+  auto pick = [&](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
+  size_t accepted = 0;
+  const size_t total = 6000;
+  for (size_t t = 0; t < total; ++t) {
+    std::string text;
+    size_t lines = 2 + pick(8);
+    size_t indent = 0;
+    bool opens = false;  // the previous line's value is empty or a bare anchor: a block may follow
+    for (size_t l = 0; l < lines; ++l) {
+      if (pick(15) == 0) {
+        text += "---\n";
+        indent = 0;
+        opens = false;
+        continue;
+      }
+      if (opens && pick(4) != 0) {
+        indent += 2;
+      } else if (indent > 0 && pick(3) == 0) {
+        indent -= 2;
+      }
+      const std::string& v = values[pick(values.size())];
+      text += std::string(indent, ' ') + (pick(4) == 0 ? "- " : "") + fmt::format("k{}: ", l) + v + "\n";
+      opens = v.empty() || v == "&a" || v == "&b # c";
+    }
+    auto o = compare(text, "anchors.yaml");
+    accepted += o.accepted ? 1 : 0;
+    ASSERT_EQ(o.problem, "") << text;
+  }
+  EXPECT_GT(accepted, total / 40) << accepted << " of " << total << " accepted";
+}
+
+// Flow collections on one line: random nestings of sequences and mappings over plain, quoted and
+// odd scalars, with random spacing, as a mapping value or a sequence entry. libyaml decides.
+TEST(YamlFastParse, AgreesWithLibyamlOnFlowCollections) {
+  static const std::vector<std::string> atoms = {"a", "b c", "1", "-1.5", "true", "~", "null", "'q'", "'it''s'",
+                                                 "\"d\"", "\"\\u00e9\"", "x.y/z", "a:b", "a#b", "-", "- x", "?",
+                                                 "*a", "&a x", "!t x", "", " ", "@x", "%x", "a-b_c", "ALL"};
+  std::mt19937 rng(GTEST_FLAG_GET(random_seed) == 0 ? 17u : static_cast<unsigned>(GTEST_FLAG_GET(random_seed)));
+  auto pick = [&](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
+  auto space = [&]() { return std::string(pick(4) == 0 ? pick(3) : 0, ' '); };
+  std::function<std::string(int)> flow = [&](int depth) -> std::string {
+    size_t kind = depth > 2 ? 2 : pick(3);
+    if (kind == 2) {
+      return atoms[pick(atoms.size())];
+    }
+    size_t count = pick(4);
+    std::string out = kind == 0 ? "[" : "{";
+    for (size_t i = 0; i < count; ++i) {
+      out += space();
+      if (kind == 1) {
+        out += atoms[pick(atoms.size())] + (pick(6) == 0 ? ":" : ": ") + space();
+      }
+      out += flow(depth + 1) + space();
+      if (i + 1 < count || pick(8) == 0) {
+        out += ",";
+      }
+    }
+    return out + (kind == 0 ? "]" : "}");
+  };
+  size_t accepted = 0;
+  const size_t total = 6000;
+  for (size_t t = 0; t < total; ++t) {
+    std::string text = pick(2) == 0 ? "k: " : "- ";
+    text += flow(0) + space() + (pick(5) == 0 ? "# c" : "") + "\n";
+    if (pick(2) == 0) {
+      text += text[0] == 'k' ? "z: 1\n" : "- z\n";
+    }
+    auto o = compare(text, "flow.yaml");
+    accepted += o.accepted ? 1 : 0;
+    ASSERT_EQ(o.problem, "") << text;
+  }
+  EXPECT_GT(accepted, total / 10) << accepted << " of " << total << " accepted";
+}
+
 // Random texts from the subset's own building blocks (indentation, "- ", keys, values, quotes,
 // comments, markers), many of them invalid: whatever the fast path accepts must match libyaml.
 TEST(YamlFastParse, AgreesWithLibyamlOnGeneratedTexts) {
@@ -447,7 +534,9 @@ TEST(YamlFastParse, AgreesWithLibyamlOnGeneratedTexts) {
       "\"a\\nb\"", "\"\\u00e9\"", "\"\\q\"", "'a''b'", "a: b", "a:b", "http://h:1/p", "&a x", "*a", "!t x", "|",
       ">", "\"open", "'open", "x ]", "---", "...", "@x", "`x", "%x", "\"x\" y", "'x'#c", ":", "-", " ", "#c", "[\"a\", 1]", "{\"k\": [true, null]}", "[\"a\",", "{\"k\":1}", "[1] x",
       "[ \"a\" ]#c", "{\"k\": \"v\", \"k\": 1}", "[-0, 1e5, \"\\u00e9\"]", "&a 1", "*a", "&a \"q\"", "&a [1]",
-      "*a x", "&a", "*b # c", "&a |", "*a:", "&a&b x"};
+      "*a x", "&a", "*b # c", "&a |", "*a:", "&a&b x", "&a # c", "&a#c", "[a, b]", "{ k: v }", "[ a , 'b' ]",
+      "{k: [x, {y: z}]}", "[a b, c]", "{a: b, a: c}", "[a,b]", "{a:b}", "[a, b", "{a: }", "[-, x]", "[- x]",
+      "{? a: b}", "[a]]", "[\"x\"]y", "{k: v} # c", "[a, *b]", "[&a x]", "[!t x]", "[~, null, 1.5, true]"};
   std::mt19937 rng(GTEST_FLAG_GET(random_seed) == 0 ? 7u : static_cast<unsigned>(GTEST_FLAG_GET(random_seed)));
   auto pick = [&](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
   size_t accepted = 0;
