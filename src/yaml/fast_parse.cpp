@@ -590,11 +590,72 @@ class FastParser {
       }
       ++i;
     }
-    out.set_value(std::string(m_t.substr(p, end - p)));
-    out.set_style(Style::plain);
     out.set_mark(mark_at(p));
+    std::string value(m_t.substr(p, end - p));
+    if (i < n && d[i] == '\n' && !plain_continuation(value, indent, end)) {
+      return false;
+    }
+    out.set_value(std::move(value));
+    out.set_style(Style::plain);
     m_pos = end;
     return end_line();
+  }
+
+  // The lines that continue a plain scalar (YAML 1.2 7.3.3, libyaml's yaml_parser_scan_plain_scalar
+  // in block context): lines indented more than the collection the scalar belongs to, folded (one
+  // line break is a space, n blank lines are n line breaks). `end` is the end of the scalar's text
+  // so far; it moves to the end of the last continuation line read, and m_line with it. Left to
+  // libyaml: a comment line or `: ` / ` #` inside a continuation line.
+  bool plain_continuation(std::string& value, size_t indent, size_t& end) {
+    const size_t n = m_t.size();
+    size_t nl = m_t.find('\n', end);
+    size_t breaks = 0;
+    int32_t line = m_line;
+    while (nl != std::string_view::npos) {
+      const size_t ls = nl + 1;
+      ++line;
+      size_t s = ls;
+      while (s < n && m_t[s] == ' ') {
+        ++s;
+      }
+      if (s >= n) {
+        break;
+      }
+      if (m_t[s] == '\n') {
+        ++breaks;
+        nl = s;
+        continue;
+      }
+      if (s - ls <= indent) {
+        break;  // less indented: the scalar has ended
+      }
+      if (m_t[s] == '#') {
+        return false;
+      }
+      size_t last = s;
+      size_t e = s;
+      for (; e < n && m_t[e] != '\n'; ++e) {
+        const char ch = m_t[e];
+        if ((ch == ':' && is_space_or_end(m_t, e + 1)) || (ch == '#' && m_t[e - 1] == ' ')) {
+          return false;
+        }
+        if (ch != ' ') {
+          last = e + 1;
+        }
+      }
+      if (breaks == 0) {
+        value.push_back(' ');
+      } else {
+        value.append(breaks, '\n');
+      }
+      value.append(m_t.substr(s, last - s));
+      breaks = 0;
+      m_line = line;
+      m_line_start = ls;
+      end = last;
+      nl = e < n ? e : std::string_view::npos;
+    }
+    return true;
   }
 
   // --- Flow collections on one line, in block context (YAML 1.2 chapter 7) ---

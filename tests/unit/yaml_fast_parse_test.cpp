@@ -205,6 +205,8 @@ TEST(YamlFastParse, AcceptsTheCommonShapes) {
       "a: |\n  no newline at the end",
       "args: [\"--v\", \"2\"]\ncaps: {\"drop\": [\"ALL\"], \"n\": -1.5e3, \"t\": true} # c\n",
       "- [1, 2]\n- {\"k\": null}\n- name: x\n  ports: [80, 443]\n",
+      "description: A long description\n  wrapped over lines - with dashes\n\n  and a paragraph.\nnext: 1\n",
+      "- first\n  second\n- k: v\n    w\n",
       "securityContext:\n  capabilities: { drop: [\"ALL\"] }\n  hosts: [a.example.com, 'b', \"c\"]\n  m: {a: 1, b: [x y, {c: d}]}\n",
       "probes:\n  liveness: &probes # shared\n    enabled: true\n    spec:\n      port: 80\n  readiness: *probes\n  list: &l\n  - a\n  - b\n  again: *l\n",
       "metadata:\n  name: &app plex\nspec:\n  app: *app # the same\n  list:\n  - *app\n  - &q 'quoted'\n  - *q\n",
@@ -235,7 +237,8 @@ TEST(YamlFastParse, DeclinesWhatItDoesNotHandle) {
       "a: |\n",                              // a header at the end
       "a: |\n    \n  text\n",               // a leading blank line wider than the content
       "a: | x\n  text\n",                   // text after the header
-      "a: multi\n  line\n",                 // multi-line plain scalar
+      "a: multi\n  # comment\n  line\n",    // a comment inside a multi-line plain scalar
+      "a: multi\n  b: c\n",                 // `: ` in a continuation line
       "a: \"multi\n  line\"\n",             // multi-line quoted scalar
       "a: [b, ]\n",                         // flow collections: trailing commas
       "a: [ ]\n",
@@ -518,6 +521,46 @@ TEST(YamlFastParse, AgreesWithLibyamlOnFlowCollections) {
       text += text[0] == 'k' ? "z: 1\n" : "- z\n";
     }
     auto o = compare(text, "flow.yaml");
+    accepted += o.accepted ? 1 : 0;
+    ASSERT_EQ(o.problem, "") << text;
+  }
+  EXPECT_GT(accepted, total / 10) << accepted << " of " << total << " accepted";
+}
+
+// Plain scalars over several lines: continuation lines at every indentation around the
+// collection's, blank lines between them, text that looks like YAML, comments, the end.
+TEST(YamlFastParse, AgreesWithLibyamlOnMultiLinePlainScalars) {
+  static const std::vector<std::string> words = {"more text", "- dash", "x", "a:b", "k: v", "# c", "w # c", "---",
+                                                 "\"q\"", "'s'", "[x]", "x:", "*a", "&a x", "tail "};
+  std::mt19937 rng(GTEST_FLAG_GET(random_seed) == 0 ? 19u : static_cast<unsigned>(GTEST_FLAG_GET(random_seed)));
+  auto pick = [&](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
+  size_t accepted = 0;
+  const size_t total = 6000;
+  for (size_t t = 0; t < total; ++t) {
+    std::string text;
+    size_t parent = 0;
+    switch (pick(4)) {
+      case 0: text = "a: first"; break;
+      case 1: text = "top:\n  inner: first"; parent = 2; break;
+      case 2: text = "- first"; break;
+      default: text = "- k: first"; parent = 2; break;
+    }
+    text += "\n";
+    size_t lines = 1 + pick(5);
+    for (size_t l = 0; l < lines; ++l) {
+      if (pick(5) == 0) {
+        text += std::string(pick(parent + 4), ' ') + "\n";
+      } else {
+        text += std::string(parent + pick(5), ' ') + words[pick(words.size())] + "\n";
+      }
+    }
+    switch (pick(4)) {
+      case 0: text += "b: 1\n"; break;
+      case 1: text += text[0] == '-' ? "- next\n" : "next: 2\n"; break;
+      case 2: text += "  last"; break;
+      default: break;
+    }
+    auto o = compare(text, "plain.yaml");
     accepted += o.accepted ? 1 : 0;
     ASSERT_EQ(o.problem, "") << text;
   }
