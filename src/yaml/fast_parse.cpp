@@ -532,12 +532,18 @@ class FastParser {
     if (c == '"' || c == '\'') {
       size_t close = quoted_end(p);
       std::string v;
-      if (close == std::string_view::npos || !decode_quoted(p, close, v)) {
+      if (close == std::string_view::npos) {
+        if (!quoted_lines(v, indent, close)) {
+          return false;
+        }
+        out.set_mark(Mark{m_file, m_quote_line, m_quote_column});
+      } else if (!decode_quoted(p, close, v)) {
         return false;
+      } else {
+        out.set_mark(mark_at(p));
       }
       out.set_value(std::move(v));
       out.set_style(c == '"' ? Style::double_quoted : Style::single_quoted);
-      out.set_mark(mark_at(p));
       m_pos = close + 1;
       return end_line();
     }
@@ -599,6 +605,83 @@ class FastParser {
     out.set_style(Style::plain);
     m_pos = end;
     return end_line();
+  }
+
+  // A quoted scalar at m_pos that closes on a later line (libyaml's yaml_parser_scan_flow_scalar):
+  // spaces before a line break and at the start of the next line go, one line break is a space and
+  // n blank lines are n line breaks. `close` is set to the closing quote; m_line moves to its line
+  // (the opening quote's mark is kept in m_quote_line/m_quote_column). Left to libyaml: backslashes
+  // in double quotes (escapes and escaped line breaks), lines not indented more than `indent`, a
+  // quote that never closes.
+  bool quoted_lines(std::string& value, size_t indent, size_t& close) {
+    const size_t n = m_t.size();
+    const size_t p = m_pos;
+    const char q = m_t[p];
+    const Mark open = mark_at(p);
+    m_quote_line = open.line;
+    m_quote_column = open.column;
+    size_t i = p + 1;
+    bool first = true;
+    size_t blank_lines = 0;
+    int32_t line = m_line;
+    size_t line_start = m_line_start;
+    for (;;) {
+      if (!first) {
+        size_t s = i;
+        while (s < n && m_t[s] == ' ') {
+          ++s;
+        }
+        if (s < n && m_t[s] == '\n') {
+          ++blank_lines;
+          i = s + 1;
+          ++line;
+          line_start = i;
+          continue;
+        }
+        if (s >= n || s - line_start <= indent) {
+          return false;
+        }
+        if (blank_lines == 0) {
+          value.push_back(' ');
+        } else {
+          value.append(blank_lines, '\n');
+        }
+        blank_lines = 0;
+        i = s;
+      }
+      first = false;
+      // The rest of this line: content up to the closing quote or the line break.
+      size_t kept = value.size();  // the length without spaces before a line break
+      for (; i < n && m_t[i] != '\n'; ++i) {
+        const char ch = m_t[i];
+        if (q == '"' && ch == '\\') {
+          return false;
+        }
+        if (ch == q) {
+          if (q == '\'' && i + 1 < n && m_t[i + 1] == '\'') {
+            value.push_back('\'');
+            ++i;
+            kept = value.size();
+            continue;
+          }
+          close = i;
+          m_line = line;
+          m_line_start = line_start;
+          return true;
+        }
+        value.push_back(ch);
+        if (ch != ' ') {
+          kept = value.size();
+        }
+      }
+      if (i >= n) {
+        return false;
+      }
+      value.resize(kept);
+      ++i;
+      ++line;
+      line_start = i;
+    }
   }
 
   // The lines that continue a plain scalar (YAML 1.2 7.3.3, libyaml's yaml_parser_scan_plain_scalar
@@ -1406,6 +1489,8 @@ class FastParser {
   size_t m_column_line_start = std::string_view::npos;  // mark_at's resume point
   size_t m_column_pos = 0;
   int32_t m_column = 1;
+  int32_t m_quote_line = 0;  // quoted_lines: the opening quote's mark
+  int32_t m_quote_column = 0;
   std::unordered_map<std::string, Node> m_anchors;
   size_t m_aliases = 0;
 };

@@ -207,6 +207,7 @@ TEST(YamlFastParse, AcceptsTheCommonShapes) {
       "- [1, 2]\n- {\"k\": null}\n- name: x\n  ports: [80, 443]\n",
       "description: A long description\n  wrapped over lines - with dashes\n\n  and a paragraph.\nnext: 1\n",
       "- first\n  second\n- k: v\n    w\n",
+      "description: 'Optional: Custom certificates for NVIDIA\n  Driver container'\nx: \"two\n\n   lines \" # c\ny: 'it''s\n  ''quoted'' '\n",
       "securityContext:\n  capabilities: { drop: [\"ALL\"] }\n  hosts: [a.example.com, 'b', \"c\"]\n  m: {a: 1, b: [x y, {c: d}]}\n",
       "probes:\n  liveness: &probes # shared\n    enabled: true\n    spec:\n      port: 80\n  readiness: *probes\n  list: &l\n  - a\n  - b\n  again: *l\n",
       "metadata:\n  name: &app plex\nspec:\n  app: *app # the same\n  list:\n  - *app\n  - &q 'quoted'\n  - *q\n",
@@ -239,7 +240,10 @@ TEST(YamlFastParse, DeclinesWhatItDoesNotHandle) {
       "a: | x\n  text\n",                   // text after the header
       "a: multi\n  # comment\n  line\n",    // a comment inside a multi-line plain scalar
       "a: multi\n  b: c\n",                 // `: ` in a continuation line
-      "a: \"multi\n  line\"\n",             // multi-line quoted scalar
+      "a: \"multi\\\n  line\"\n",           // an escaped line break
+      "a: \"multi \\t\n  line\"\n",          // escapes in a multi-line double-quoted scalar
+      "a: 'multi\nline'\n",                 // a continuation line not indented
+      "a: 'never closes\n  at all\n",
       "a: [b, ]\n",                         // flow collections: trailing commas
       "a: [ ]\n",
       "a: [b: c]\n",                        // single-pair mappings
@@ -527,11 +531,12 @@ TEST(YamlFastParse, AgreesWithLibyamlOnFlowCollections) {
   EXPECT_GT(accepted, total / 10) << accepted << " of " << total << " accepted";
 }
 
-// Plain scalars over several lines: continuation lines at every indentation around the
+// Plain and quoted scalars over several lines: continuation lines at every indentation around the
 // collection's, blank lines between them, text that looks like YAML, comments, the end.
-TEST(YamlFastParse, AgreesWithLibyamlOnMultiLinePlainScalars) {
+TEST(YamlFastParse, AgreesWithLibyamlOnMultiLineScalars) {
   static const std::vector<std::string> words = {"more text", "- dash", "x", "a:b", "k: v", "# c", "w # c", "---",
-                                                 "\"q\"", "'s'", "[x]", "x:", "*a", "&a x", "tail "};
+                                                 "\"q\"", "'s'", "[x]", "x:", "*a", "&a x", "tail ", "end'", "end\"",
+                                                 "it''s", "e\\\"x", "  ", "x' # c", "x\" y"};
   std::mt19937 rng(GTEST_FLAG_GET(random_seed) == 0 ? 19u : static_cast<unsigned>(GTEST_FLAG_GET(random_seed)));
   auto pick = [&](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
   size_t accepted = 0;
@@ -540,11 +545,13 @@ TEST(YamlFastParse, AgreesWithLibyamlOnMultiLinePlainScalars) {
     std::string text;
     size_t parent = 0;
     switch (pick(4)) {
-      case 0: text = "a: first"; break;
-      case 1: text = "top:\n  inner: first"; parent = 2; break;
-      case 2: text = "- first"; break;
-      default: text = "- k: first"; parent = 2; break;
+      case 0: text = "a: "; break;
+      case 1: text = "top:\n  inner: "; parent = 2; break;
+      case 2: text = "- "; break;
+      default: text = "- k: "; parent = 2; break;
     }
+    static const std::vector<std::string> openers = {"first", "'first", "\"first", "' ", "\"", "'a''b  "};
+    text += openers[pick(openers.size())];
     text += "\n";
     size_t lines = 1 + pick(5);
     for (size_t l = 0; l < lines; ++l) {
@@ -564,7 +571,7 @@ TEST(YamlFastParse, AgreesWithLibyamlOnMultiLinePlainScalars) {
     accepted += o.accepted ? 1 : 0;
     ASSERT_EQ(o.problem, "") << text;
   }
-  EXPECT_GT(accepted, total / 10) << accepted << " of " << total << " accepted";
+  EXPECT_GT(accepted, total / 20) << accepted << " of " << total << " accepted";
 }
 
 // Random texts from the subset's own building blocks (indentation, "- ", keys, values, quotes,
