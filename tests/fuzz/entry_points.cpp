@@ -16,6 +16,7 @@
 #include <talos/patch.hpp>
 #include <yaml/document.hpp>
 #include <yaml/emit.hpp>
+#include <core/source.hpp>
 #include <yaml/fast_parse.hpp>
 
 namespace talgpu::fuzz {
@@ -27,13 +28,6 @@ namespace {
   std::abort();
 }
 
-// Both parser paths: the fast path (what parse() tries first) and libyaml (the reference).
-void yaml_both(std::string_view data) {
-  auto fast = yaml::parse(data, "fuzz.yaml");
-  auto ref = yaml::detail::parse_reference(data, "fuzz-ref.yaml", yaml::ParseOptions{});
-  (void)fast;
-  (void)ref;
-}
 
 // Two nodes are the same data: kind, scalar value and resolved type, entries in order.
 bool same_data(const yaml::Node& a, const yaml::Node& b, std::string& where) {
@@ -76,6 +70,55 @@ bool same_data(const yaml::Node& a, const yaml::Node& b, std::string& where) {
     }
   }
   return true;
+}
+
+// Same data and the same marks (line:column) everywhere.
+bool same_marks(const yaml::Node& a, const yaml::Node& b, std::string& where) {
+  if (a.mark().line != b.mark().line || a.mark().column != b.mark().column || a.style() != b.style()) {
+    where = "mark or style of '" + a.value() + "'";
+    return false;
+  }
+  for (size_t i = 0; i < a.items().size() && i < b.items().size(); ++i) {
+    if (!same_marks(a.items()[i], b.items()[i], where)) {
+      return false;
+    }
+  }
+  for (size_t i = 0; i < a.entries().size() && i < b.entries().size(); ++i) {
+    if (!same_marks(a.entries()[i].key, b.entries()[i].key, where) ||
+        !same_marks(a.entries()[i].value, b.entries()[i].value, where)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Both parser paths: whatever the fast path (what parse() tries first) accepts, libyaml (the
+// reference) must accept too and read as the same documents, data, styles and marks.
+void yaml_both(std::string_view data) {
+  auto whole = yaml::parse(data, "fuzz.yaml");
+  (void)whole;
+  if (!yaml::check_text_encoding(data, "fuzz-fast.yaml")) {
+    return;
+  }
+  int32_t id = SourceRegistry::instance().add("fuzz-fast.yaml", std::string(data));
+  auto fast = yaml::detail::parse_fast(SourceRegistry::instance().text(id), id, yaml::ParseOptions{});
+  auto ref = yaml::detail::parse_reference(data, "fuzz-ref.yaml", yaml::ParseOptions{});
+  if (!fast) {
+    return;
+  }
+  if (!ref) {
+    broken("the fast path accepted what libyaml refuses", ref.error().message);
+  }
+  if (fast->size() != ref->size()) {
+    broken("the fast path read another number of documents", data);
+  }
+  for (size_t i = 0; i < fast->size(); ++i) {
+    std::string where;
+    if ((*fast)[i].empty != (*ref)[i].empty || !same_data((*fast)[i].root, (*ref)[i].root, where) ||
+        !same_marks((*fast)[i].root, (*ref)[i].root, where)) {
+      broken("the fast path read other data than libyaml", where);
+    }
+  }
 }
 
 // Emit -> parse -> compare, in both house styles: whatever parses must be written so that it
