@@ -10,6 +10,7 @@
 #include <cstring>
 #include <deque>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -902,6 +903,17 @@ class FastParser {
     return true;
   }
 
+  // A block collection's mark: where it starts, or its anchor's position when it has one (libyaml
+  // marks a node at its anchor; its empty sequence entries carry the same mark).
+  Mark collection_mark() {
+    if (m_anchor_mark) {
+      Mark m = *m_anchor_mark;
+      m_anchor_mark.reset();
+      return m;
+    }
+    return mark_at(m_pos);
+  }
+
   // What an alias costs (as the reference path counts it) and how deep it reaches.
   static size_t count_nodes(const Node& node) {
     size_t total = 1;
@@ -1304,7 +1316,7 @@ class FastParser {
       return false;
     }
     out = Node::sequence();
-    out.set_mark(mark_at(m_pos));
+    out.set_mark(collection_mark());
     std::vector<Node>& items = items_at(m_depth);
     for (;;) {
       // m_pos is at the '-' of an entry.
@@ -1361,7 +1373,7 @@ class FastParser {
       return false;
     }
     out = Node::mapping();
-    out.set_mark(mark_at(m_pos));
+    out.set_mark(collection_mark());
     std::vector<MapEntry>& all = entries_at(m_depth);
     for (;;) {
       if (colon == std::string_view::npos) {
@@ -1407,23 +1419,25 @@ class FastParser {
         if (!end_line()) {
           return false;
         }
+        const bool anchored = anchor_at != std::string_view::npos;
         if (m_next == Next::content && m_indent > indent) {
+          m_anchor_mark = anchored ? std::optional<Mark>(anchor_mark) : std::nullopt;
           if (!node_at(m_indent, e.value)) {
             return false;
           }
         } else if (m_next == Next::content && m_indent == indent && is_sequence_entry(m_pos)) {
+          m_anchor_mark = anchored ? std::optional<Mark>(anchor_mark) : std::nullopt;
           if (!sequence_at(indent, e.value, /*indentless=*/true)) {
             return false;
           }
-        } else if (anchor_at != std::string_view::npos) {
+        } else if (anchored) {
           return false;  // an anchored empty value
         } else {
           e.value.set_value(std::string());
           e.value.set_mark(e.key.mark());  // an empty value: libyaml gives it no position
         }
-        if (anchor_at != std::string_view::npos) {
-          e.value.set_mark(anchor_mark);
-          m_anchors[std::string(anchor)] = e.value;
+        if (anchored) {
+          m_anchors[std::string(anchor)] = e.value;  // marked at the anchor (collection_mark)
         }
       } else if (is_sequence_entry(p)) {
         return false;  // "key: - x"
@@ -1489,6 +1503,7 @@ class FastParser {
   size_t m_column_line_start = std::string_view::npos;  // mark_at's resume point
   size_t m_column_pos = 0;
   int32_t m_column = 1;
+  std::optional<Mark> m_anchor_mark;  // for the block collection about to be read
   int32_t m_quote_line = 0;  // quoted_lines: the opening quote's mark
   int32_t m_quote_column = 0;
   std::unordered_map<std::string, Node> m_anchors;

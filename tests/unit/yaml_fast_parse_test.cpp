@@ -209,6 +209,7 @@ TEST(YamlFastParse, AcceptsTheCommonShapes) {
       "- first\n  second\n- k: v\n    w\n",
       "description: 'Optional: Custom certificates for NVIDIA\n  Driver container'\nx: \"two\n\n   lines \" # c\ny: 'it''s\n  ''quoted'' '\n",
       "securityContext:\n  capabilities: { drop: [\"ALL\"] }\n  hosts: [a.example.com, 'b', \"c\"]\n  m: {a: 1, b: [x y, {c: d}]}\n",
+      "a: &s\n  -\n  - x\nb: &t\n- y\nc: *s\nd: *t\n",
       "probes:\n  liveness: &probes # shared\n    enabled: true\n    spec:\n      port: 80\n  readiness: *probes\n  list: &l\n  - a\n  - b\n  again: *l\n",
       "metadata:\n  name: &app plex\nspec:\n  app: *app # the same\n  list:\n  - *app\n  - &q 'quoted'\n  - *q\n",
   };
@@ -476,6 +477,11 @@ TEST(YamlFastParse, AgreesWithLibyamlOnAnchorsAndAliases) {
         indent += 2;
       } else if (indent > 0 && pick(3) == 0) {
         indent -= 2;
+      }
+      if (pick(8) == 0) {
+        text += std::string(indent, ' ') + "-\n";  // an empty sequence entry (marked at its parent)
+        opens = false;
+        continue;
       }
       const std::string& v = values[pick(values.size())];
       text += std::string(indent, ' ') + (pick(4) == 0 ? "- " : "") + fmt::format("k{}: ", l) + v + "\n";
