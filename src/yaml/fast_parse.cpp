@@ -1248,7 +1248,7 @@ class FastParser {
       }
       // libyaml (and go-yaml) read a key as a simple key, which must reach its ':' on its own
       // line; a key with its ':' on a later line is left to the reference (which refuses it).
-      const size_t key_line = m_line;
+      const int32_t key_line = m_line;
       json_space();
       if (m_line != key_line || m_pos >= m_t.size() || m_t[m_pos] != ':') {
         return false;
