@@ -67,7 +67,7 @@ class SourceRegistry {
   void release(int32_t id);
   // For texts read from files: keeps them while all such texts together stay within
   // k_kept_file_text_bytes (a homelab tree is quoted from memory), releases the rest.
-  static constexpr size_t k_kept_file_text_bytes = 16u << 20;
+  static constexpr size_t k_kept_file_text_bytes = 4u << 20;
   void release_over_budget(int32_t id);
 
   // Marks `name` as sensitive: decrypted SOPS content, secrets bundles and machine configs. Its

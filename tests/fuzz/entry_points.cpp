@@ -18,6 +18,7 @@
 #include <yaml/emit.hpp>
 #include <core/source.hpp>
 #include <yaml/fast_parse.hpp>
+#include <yaml/limits.hpp>
 
 namespace talgpu::fuzz {
 
@@ -93,15 +94,22 @@ bool same_marks(const yaml::Node& a, const yaml::Node& b, std::string& where) {
 }
 
 // Both parser paths: whatever the fast path (what parse() tries first) accepts, libyaml (the
-// reference) must accept too and read as the same documents, data, styles and marks.
+// reference) must accept too and read as the same documents, data, styles and marks. Inputs that
+// parse() refuses before either path runs (encoding, the limits pre-scan) are skipped. The texts
+// registered for quoting are released, so a long run does not grow the registry.
 void yaml_both(std::string_view data) {
-  auto whole = yaml::parse(data, "fuzz.yaml");
-  if (!whole) {
-    return;  // refused before either path runs (encoding, the limits pre-scan), or by libyaml
+  const yaml::ParseOptions opts;
+  if (!yaml::check_text_encoding(data, "fuzz.yaml") || !yaml::check_limits_before_parse(data, "fuzz.yaml", opts)) {
+    return;
   }
-  int32_t id = SourceRegistry::instance().add("fuzz-fast.yaml", std::string(data));
-  auto fast = yaml::detail::parse_fast(SourceRegistry::instance().text(id), id, yaml::ParseOptions{});
-  auto ref = yaml::detail::parse_reference(data, "fuzz-ref.yaml", yaml::ParseOptions{});
+  auto& reg = SourceRegistry::instance();
+  int32_t id = reg.add("fuzz-fast.yaml", std::string(data));
+  auto fast = yaml::detail::parse_fast(reg.text(id), id, opts);
+  reg.release(id);
+  auto ref = yaml::detail::parse_reference(data, "fuzz-ref.yaml", opts);
+  if (ref && !ref->empty()) {
+    reg.release((*ref)[0].root.mark().file);
+  }
   if (!fast) {
     return;
   }
