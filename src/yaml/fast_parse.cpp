@@ -873,6 +873,9 @@ class FastParser {
       if (!flow_scalar(e.key) || m_pos - key_start > 1024 || !flow_spaces()) {
         return false;
       }
+      if (e.key.style() == Style::plain && e.key.value() == "<<") {
+        return false;  // merge keys
+      }
       for (size_t i = 0; i + 1 < all.size(); ++i) {
         if (all[i].key.value() == e.key.value()) {
           return false;

@@ -249,6 +249,7 @@ TEST(YamlFastParse, DeclinesWhatItDoesNotHandle) {
       "a: [ ]\n",
       "a: [b: c]\n",                        // single-pair mappings
       "a: {b}\n",                           // keys without values
+      "a: {<<: {b: c}}\n",                   // merge keys in flow mappings
       "a: {\"b\":c}\n",                      // `:` right after a key
       "a: [b:c, d#e]\n",                    // plain scalars with `:` or `#`
       "a: [\"b\",\n  \"c\"]\n",                // flow collections over several lines
@@ -591,7 +592,7 @@ TEST(YamlFastParse, AgreesWithLibyamlOnGeneratedTexts) {
       ">", "\"open", "'open", "x ]", "---", "...", "@x", "`x", "%x", "\"x\" y", "'x'#c", ":", "-", " ", "#c", "[\"a\", 1]", "{\"k\": [true, null]}", "[\"a\",", "{\"k\":1}", "[1] x",
       "[ \"a\" ]#c", "{\"k\": \"v\", \"k\": 1}", "[-0, 1e5, \"\\u00e9\"]", "&a 1", "*a", "&a \"q\"", "&a [1]",
       "*a x", "&a", "*b # c", "&a |", "*a:", "&a&b x", "&a # c", "&a#c", "[a, b]", "{ k: v }", "[ a , 'b' ]",
-      "{k: [x, {y: z}]}", "[a b, c]", "{a: b, a: c}", "[a,b]", "{a:b}", "[a, b", "{a: }", "[-, x]", "[- x]",
+      "{k: [x, {y: z}]}", "{<<: {m: 1}, k: 2}", "[a b, c]", "{a: b, a: c}", "[a,b]", "{a:b}", "[a, b", "{a: }", "[-, x]", "[- x]",
       "{? a: b}", "[a]]", "[\"x\"]y", "{k: v} # c", "[a, *b]", "[&a x]", "[!t x]", "[~, null, 1.5, true]"};
   std::mt19937 rng(GTEST_FLAG_GET(random_seed) == 0 ? 7u : static_cast<unsigned>(GTEST_FLAG_GET(random_seed)));
   auto pick = [&](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
