@@ -7,9 +7,13 @@
 #include <kube/manifest_loader.hpp>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <set>
+
+#include <dirent.h>
 
 #include <fmt/format.h>
 
@@ -1051,8 +1055,14 @@ void add_document(const yaml::Node& doc, const std::string& file, Manifests& out
 
 namespace {
 
-bool is_manifest_file(const fs::path& p) {
-  auto ext = p.extension().string();
+// is_manifest_file on a bare file name (std::filesystem's extension rule: the text from the last
+// dot, unless that dot starts the name).
+bool is_manifest_name(std::string_view name) {
+  const size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos || dot == 0) {
+    return false;
+  }
+  const std::string_view ext = name.substr(dot);
   return ext == ".yaml" || ext == ".yml" || ext == ".json";
 }
 
@@ -1164,27 +1174,47 @@ class Loader {
       return fail(fmt::format("folder '{}' is nested more than {} levels deep", dir, k_max_depth), {}, "io-read");
     }
     chain.push_back(real);
-    std::vector<fs::directory_entry> entries;
-    fs::directory_iterator it(dir, ec);
-    for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
-      entries.push_back(*it);
+    // readdir, not std::filesystem: a walk of 100,000 tiny files spent more in path objects than
+    // in the system calls (issue 18). Names and d_type come from getdents.
+    struct Entry {
+      std::string name;
+      unsigned char type;
+    };
+    std::vector<Entry> entries;
+    {
+      DIR* d = ::opendir(dir.c_str());
+      if (d == nullptr) {
+        return fail(fmt::format("cannot read folder '{}': {}", dir, std::strerror(errno)), {}, "io-read");
+      }
+      errno = 0;
+      while (const struct dirent* de = ::readdir(d)) {
+        std::string_view n = de->d_name;
+        if (n != "." && n != "..") {
+          entries.push_back(Entry{std::string(n), de->d_type});
+        }
+        errno = 0;
+      }
+      const int err = errno;
+      ::closedir(d);
+      if (err != 0) {
+        return fail(fmt::format("cannot read folder '{}': {}", dir, std::strerror(err)), {}, "io-read");
+      }
     }
-    if (ec) {
-      return fail(fmt::format("cannot read folder '{}': {}", dir, ec.message()), {}, "io-read");
-    }
+    const std::string prefix = !dir.empty() && dir.back() == '/' ? dir : dir + "/";
     for (const auto& e : entries) {
-      const std::string name = e.path().filename().string();
-      const std::string path = e.path().string();
+      const std::string& name = e.name;
+      const std::string path = prefix + name;
       // The entry's type from d_type (no system call); a link, anything but a folder or a regular
       // file, or a file system without d_type is stat'ed (following links).
-      const bool link = e.is_symlink(ec);
+      // DT_UNKNOWN (file systems without d_type): lstat tells a link from the rest.
+      const bool link = e.type == DT_LNK || (e.type == DT_UNKNOWN && fs::is_symlink(fs::symlink_status(path, ec)));
       fs::file_status st;
-      if (!link && !ec && e.is_directory(ec)) {
+      if (e.type == DT_DIR) {
         st = fs::file_status(fs::file_type::directory);
-      } else if (!link && !ec && e.is_regular_file(ec)) {
+      } else if (e.type == DT_REG) {
         st = fs::file_status(fs::file_type::regular);
       } else {
-        st = fs::status(e.path(), ec);
+        st = fs::status(path, ec);
       }
       if (ec || st.type() == fs::file_type::not_found) {
         return fail(fmt::format("cannot read '{}': {}", path,
@@ -1198,7 +1228,7 @@ class Loader {
         TRY(walk(path, files, chain, visited));
         continue;
       }
-      if (!is_manifest_file(e.path()) || is_kustomization_name(name)) {
+      if (!is_manifest_name(name) || is_kustomization_name(name)) {
         continue;
       }
       if (!fs::is_regular_file(st)) {
