@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <array>
+#include <string_view>
+
 namespace talgpu::yaml {
 
 namespace {
@@ -10,6 +13,20 @@ struct Position {
   int line = 1;
   int column = 1;
 };
+
+// Bytes that neither end a line, nor start or end a comment, quote or flow collection, nor make
+// the next character a value start.
+constexpr std::array<bool, 256> plain_bytes() {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    t[static_cast<size_t>(c)] = true;
+  }
+  for (unsigned char c : std::string_view("\n\r\t #\"'[]{},:-?")) {
+    t[c] = false;
+  }
+  return t;
+}
+constexpr std::array<bool, 256> k_plain = plain_bytes();
 
 }  // namespace
 
@@ -85,6 +102,16 @@ Result<void> check_limits_before_parse(std::string_view text, const std::string&
       continue;
     }
     value_start = c == ',' || c == ':' || c == '-' || c == '?';
+    if (!value_start) {
+      // The rest of a word: bytes that change nothing above. Skipping them in one loop makes the
+      // scan a few instructions a byte (it runs on every file before either parser).
+      size_t j = i + 1;
+      while (j < text.size() && k_plain[static_cast<unsigned char>(text[j])]) {
+        ++j;
+      }
+      pos.column += static_cast<int>(j - i - 1);
+      i = j - 1;
+    }
   }
   return {};
 }
