@@ -104,6 +104,7 @@ Analysis analyze(std::string_view value) {
   bool block_indicators = false;
   bool flow_indicators = false;
   bool line_breaks = false;
+  bool other_breaks = false;  // a line break other than LF
   bool special_characters = false;
   bool tab_characters = false;
   bool leading_space = false;
@@ -186,6 +187,9 @@ Analysis analyze(std::string_view value) {
       previous_break = false;
     } else if (is_break(value, i)) {
       line_breaks = true;
+      if (c != '\n') {
+        other_breaks = true;
+      }
       if (i == 0) {
         leading_break = true;
       }
@@ -221,7 +225,10 @@ Analysis analyze(std::string_view value) {
     a.block_plain_allowed = false;
     a.single_quoted_allowed = false;
   }
-  if (space_break || special_characters) {
+  if (space_break || special_characters || other_breaks) {
+    // other_breaks (talgpu, not go-yaml): CR, NEL, LS or PS written raw into a block scalar are
+    // read back as line breaks of their own (libyaml normalises CR and NEL to LF and counts LS/PS
+    // as breaks), so the text would not survive the round trip; double quotes escape them.
     a.block_allowed = false;
   }
   if (line_breaks) {

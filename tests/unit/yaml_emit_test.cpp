@@ -67,6 +67,22 @@ TEST(YamlEmit, LiteralBlockForMultilineStrings) {
   EXPECT_EQ(v3(n), "a: |\n    line1\n    line2\nb: |-\n    x\n    y\n");
 }
 
+// A multi-line text with a line break other than LF (CR, NEL, LS, PS) is not written as a block
+// scalar: raw, libyaml reads each of them back as a line break of its own (found by the
+// yaml_roundtrip fuzz target). Double quotes escape them, and the text survives.
+TEST(YamlEmit, OtherLineBreaksAreNotWrittenAsBlocks) {
+  for (const char* brk : {"\r", "\xc2\x85", "\xe2\x80\xa8", "\xe2\x80\xa9"}) {
+    Node n = Node::mapping();
+    const std::string text = std::string("one") + brk + "\ntwo\n";
+    n.set("a", Node::string(text));
+    const std::string out = v3(n);
+    EXPECT_EQ(out.rfind("a: \"", 0), 0u) << out;
+    Node back = parse_ok(out);
+    ASSERT_NE(back.find_entry("a"), nullptr);
+    EXPECT_EQ(back.find_entry("a")->value.value(), text);
+  }
+}
+
 struct QuoteCase {
   const char* value;
   const char* expected;  // the emitted scalar after "k: "
