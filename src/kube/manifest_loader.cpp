@@ -1055,6 +1055,31 @@ void add_document(const yaml::Node& doc, const std::string& file, Manifests& out
 
 namespace {
 
+// The names of the folders in `dir` that do not start with a dot (links to folders included),
+// from readdir's d_type (a stat only for links and file systems without d_type); unreadable: none.
+std::vector<std::string> subfolders(const std::string& dir) {
+  std::vector<std::string> out;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) {
+    return out;
+  }
+  while (const struct dirent* de = ::readdir(d)) {
+    if (de->d_name[0] == '.') {
+      continue;
+    }
+    bool folder = de->d_type == DT_DIR;
+    if (de->d_type == DT_LNK || de->d_type == DT_UNKNOWN) {
+      std::error_code ec;
+      folder = fs::is_directory(fs::path(dir) / de->d_name, ec);
+    }
+    if (folder) {
+      out.emplace_back(de->d_name);
+    }
+  }
+  ::closedir(d);
+  return out;
+}
+
 // is_manifest_file on a bare file name (std::filesystem's extension rule: the text from the last
 // dot, unless that dot starts the name).
 bool is_manifest_name(std::string_view name) {
@@ -1392,10 +1417,8 @@ std::string find_flux_root(const std::string& start, const std::string& stop) {
           }
         }
         if (depth + 1 < 3) {
-          for (const auto& e : fs::directory_iterator(dir, fs::directory_options::skip_permission_denied, ec)) {
-            if (e.is_directory(ec) && e.path().filename().string().front() != '.') {
-              next.push_back(e.path());
-            }
+          for (auto& sub : subfolders(dir.string())) {
+            next.push_back(dir / sub);
           }
         }
       }
