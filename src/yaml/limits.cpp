@@ -58,6 +58,10 @@ Result<void> check_limits_before_parse(std::string_view text, const std::string&
       }
     }
     if (c == ' ' || c == '\t' || c == '\r') {
+      while (i + 1 < text.size() && text[i + 1] == ' ') {  // a run of spaces: indentation, mostly
+        ++i;
+        ++pos.column;
+      }
       continue;  // indentation keeps line_start
     }
     bool was_line_start = line_start;
