@@ -26,7 +26,7 @@ double run(int nodes, std::chrono::milliseconds pod_time, int* rc) {
   kube.erase("/api/v1/nodes", "velaryon");
   KubeletOptions o;
   o.run_time = pod_time;
-  std::string smi = read_text(source_path("tests/fixtures/nvidia-smi/rtx2070super-535.247.01.txt"));
+  std::string smi = read_text(source_path("tests/fixtures/upstream/nvidia-smi/rtx2070super-535.247.01.txt"));
   for (int i = 0; i < nodes; ++i) {
     json n = base;
     std::string name = "gpu-" + std::to_string(i);

@@ -1,5 +1,5 @@
 #pragma once
-// `nvidia-smi`'s default table, as drivers 535 to 580 print it (tests/fixtures/nvidia-smi/):
+// `nvidia-smi`'s default table, as drivers 535 to 580 print it (tests/fixtures/upstream/nvidia-smi/):
 //
 //   | NVIDIA-SMI 535.247.01             Driver Version: 535.247.01   CUDA Version: 12.2     |
 //   |=========================================+======================+======================|

@@ -30,7 +30,7 @@ const std::string k_pods = "/api/v1/namespaces/nvidia/pods";
 const std::string k_config = "--config tests/fixtures/kube/live/talconfig.yaml";
 
 std::string smi_fixture(const std::string& name) {
-  return read_text(source_path("tests/fixtures/nvidia-smi/" + name));
+  return read_text(source_path("tests/fixtures/upstream/nvidia-smi/" + name));
 }
 
 struct Verify {
