@@ -353,6 +353,67 @@ void print_check_text(Context& ctx, const PlanState& st) {
   }
 }
 
+// The talconfig the plan reads: absent (a dangling or looping link is unreadable, not absent:
+// symlink_status) or unusable gives the diagnostics that stop the plan.
+std::optional<Diagnostics> missing_or_unusable_talconfig(const std::string& talconfig, const std::string& dir,
+                                                         bool named_by_flag) {
+  std::error_code ec;
+  if (fs::symlink_status(talconfig, ec).type() == fs::file_type::not_found) {
+    Diagnostics d;
+    if (!named_by_flag) {
+      d.error("plan-no-talconfig", fmt::format("no talconfig.yaml in '{}'", dir), {},
+              "talgpu plan reads a cluster folder: talconfig.yaml plus the GitOps manifests");
+    } else {
+      d.error("plan-no-talconfig", fmt::format("{}: no such file", talgpu::quoted(talconfig)), {},
+              "-c names the talconfig file; the manifests are read from its folder (or DIR when given)");
+    }
+    return d;
+  }
+  return unusable_talconfig(talconfig);
+}
+
+// A committed manifests tree that is not what the declaration generates is a warning.
+void warn_stale_manifests(PlanState& st, const std::string& dir) {
+  if (!st.manifests || (st.manifests->error.empty() && !st.manifests->status.stale())) {
+    return;
+  }
+  st.diags.warning("manifests-stale",
+                   fmt::format("{} is not what talconfig.yaml generates{}", st.manifests->out_rel,
+                               st.manifests->error.empty() ? "" : ": " + st.manifests->error),
+                   SourceLocation{join_path(join_path(dir, st.manifests->out_rel), "kustomization.yaml"), 0, 0},
+                   fmt::format("run '{}' in {}", gitops::regenerate_command(st.manifests->opts), dir));
+}
+
+// Per-node facts, joined from the three stages.
+void join_node_facts(PlanState& st) {
+  for (const auto& n : st.checked.nodes) {
+    if (n.declared != nullptr) {
+      st.checked_nodes[n.declared->hostname] = &n;
+    }
+  }
+  if (st.generated) {
+    for (const auto& s : st.generated->nodes) {
+      st.summaries[s.hostname] = &s;
+    }
+  }
+}
+
+void print_plan_text(Context& ctx, const PlanState& st) {
+  if (ctx.quiet()) {
+    print_diagnostics(ctx, st.diags);
+    return;
+  }
+  print_nodes_text(ctx, st);
+  out_line(ctx, "");
+  print_configs_text(ctx, st);
+  if (st.manifests) {
+    print_manifests_state(ctx, *st.manifests);
+  }
+  out_line(ctx, "");
+  print_check_text(ctx, st);
+  print_diagnostics(ctx, st.diags);
+}
+
 }  // namespace
 
 int run_plan(Context& ctx, const std::string& dir, const PlanOptions& o) {
@@ -401,21 +462,8 @@ int run_plan(Context& ctx, const std::string& dir, const PlanOptions& o) {
     policy = std::move(*p);
   }
   outcome.policy = &policy;
-  std::string talconfig = o.talconfig.empty() ? join_path(dir, "talconfig.yaml") : o.talconfig;
-  std::error_code talconfig_ec;
-  // symlink_status: a dangling or looping talconfig.yaml is unreadable, not absent.
-  if (fs::symlink_status(talconfig, talconfig_ec).type() == fs::file_type::not_found) {
-    Diagnostics d;
-    if (o.talconfig.empty()) {
-      d.error("plan-no-talconfig", fmt::format("no talconfig.yaml in '{}'", dir), {},
-              "talgpu plan reads a cluster folder: talconfig.yaml plus the GitOps manifests");
-    } else {
-      d.error("plan-no-talconfig", fmt::format("{}: no such file", talgpu::quoted(talconfig)), {},
-              "-c names the talconfig file; the manifests are read from its folder (or DIR when given)");
-    }
-    return stop_unreadable(std::move(d));
-  }
-  if (auto d = unusable_talconfig(talconfig)) {
+  const std::string talconfig = o.talconfig.empty() ? join_path(dir, "talconfig.yaml") : o.talconfig;
+  if (auto d = missing_or_unusable_talconfig(talconfig, dir, !o.talconfig.empty())) {
     return stop_unreadable(std::move(*d));
   }
 
@@ -468,13 +516,7 @@ int run_plan(Context& ctx, const std::string& dir, const PlanOptions& o) {
     generate_configs(st);
   }
   st.manifests = committed_manifests(cfg, dir);
-  if (st.manifests && (!st.manifests->error.empty() || st.manifests->status.stale())) {
-    st.diags.warning("manifests-stale",
-                     fmt::format("{} is not what talconfig.yaml generates{}", st.manifests->out_rel,
-                                 st.manifests->error.empty() ? "" : ": " + st.manifests->error),
-                     SourceLocation{join_path(join_path(dir, st.manifests->out_rel), "kustomization.yaml"), 0, 0},
-                     fmt::format("run '{}' in {}", gitops::regenerate_command(st.manifests->opts), dir));
-  }
+  warn_stale_manifests(st, dir);
   merge_check_findings(st);
   st.diags.append(policy_diags);
   if (size_t suppressed = check::apply_policy(st.diags, policy, &*manifests)) {
@@ -483,32 +525,12 @@ int run_plan(Context& ctx, const std::string& dir, const PlanOptions& o) {
   }
   st.diags.sort();
 
-  // Per-node facts, joined from the three stages.
-  for (const auto& n : st.checked.nodes) {
-    if (n.declared != nullptr) {
-      st.checked_nodes[n.declared->hostname] = &n;
-    }
-  }
-  if (st.generated) {
-    for (const auto& s : st.generated->nodes) {
-      st.summaries[s.hostname] = &s;
-    }
-  }
+  join_node_facts(st);
   if (ctx.output != OutputFormat::text) {
     plan_json_body(st, report);
     print_document(st.diags, &st.checked);
-  } else if (ctx.quiet()) {
-    print_diagnostics(ctx, st.diags);
   } else {
-    print_nodes_text(ctx, st);
-    out_line(ctx, "");
-    print_configs_text(ctx, st);
-    if (st.manifests) {
-      print_manifests_state(ctx, *st.manifests);
-    }
-    out_line(ctx, "");
-    print_check_text(ctx, st);
-    print_diagnostics(ctx, st.diags);
+    print_plan_text(ctx, st);
   }
   check::FailOn threshold = policy.fail_on.value_or(check::FailOn::error);
   if (auto f = check::parse_fail_on(o.fail_on)) {
