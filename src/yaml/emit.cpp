@@ -187,9 +187,7 @@ Analysis analyze(std::string_view value) {
       previous_break = false;
     } else if (is_break(value, i)) {
       line_breaks = true;
-      if (c != '\n') {
-        other_breaks = true;
-      }
+      other_breaks = other_breaks || c != '\n';
       if (i == 0) {
         leading_break = true;
       }

@@ -917,17 +917,7 @@ class FastParser {
     return mark_at(m_pos);
   }
 
-  // What an alias costs (as the reference path counts it) and how deep it reaches.
-  static size_t count_nodes(const Node& node) {
-    size_t total = 1;
-    for (const auto& i : node.items()) {
-      total += count_nodes(i);
-    }
-    for (const auto& e : node.entries()) {
-      total += 1 + count_nodes(e.value);
-    }
-    return total;
-  }
+  // How deep an alias reaches (what it costs: count_nodes, shared with the reference path).
   static size_t height(const Node& node) {
     size_t h = 0;
     for (const auto& i : node.items()) {
@@ -1514,6 +1504,17 @@ class FastParser {
 };
 
 }  // namespace
+
+size_t count_nodes(const Node& n) {
+  size_t total = 1;
+  for (const auto& i : n.items()) {
+    total += count_nodes(i);
+  }
+  for (const auto& e : n.entries()) {
+    total += 1 + count_nodes(e.value);
+  }
+  return total;
+}
 
 std::optional<std::vector<Document>> parse_fast(std::string_view text, int32_t file, const ParseOptions& opts) {
   std::vector<Document> docs;

@@ -41,6 +41,9 @@ size_t json_number_end(std::string_view text, size_t p);
 // "true", "false" or "null" when one stands at p (followed by a delimiter), else empty.
 std::string_view json_literal_at(std::string_view text, size_t p);
 
+// The nodes an alias to `n` expands to, as both paths charge them to the alias bounds.
+size_t count_nodes(const Node& n);
+
 // `file` is the SourceRegistry id used in the marks of the nodes.
 std::optional<std::vector<Document>> parse_fast(std::string_view text, int32_t file, const ParseOptions& opts);
 

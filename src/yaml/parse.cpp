@@ -51,17 +51,6 @@ struct EventHandle {
   }
 };
 
-size_t count_nodes(const Node& n) {
-  size_t total = 1;
-  for (const auto& i : n.items()) {
-    total += count_nodes(i);
-  }
-  for (const auto& e : n.entries()) {
-    total += 1 + count_nodes(e.value);
-  }
-  return total;
-}
-
 // A built node and how many collection levels it spans (0 for a scalar). Aliases copy whole
 // subtrees, so the depth limit has to be checked against the height of what an alias expands to,
 // not only against the parser's own nesting.
@@ -214,7 +203,7 @@ class Builder {
       return fail(fmt::format("alias '*{}' nests deeper than {} levels", name, m_opts.max_depth), loc(at),
                   "yaml-syntax");
     }
-    const size_t expanded = count_nodes(it->second.node);
+    const size_t expanded = detail::count_nodes(it->second.node);
     m_alias_nodes += expanded;
     if (m_alias_nodes > k_max_alias_nodes_per_file) {
       return fail("aliases expand to more than a million nodes", loc(at), "yaml-syntax");
