@@ -534,10 +534,11 @@ class FastParser {
       size_t close = quoted_end(p);
       std::string v;
       if (close == std::string_view::npos) {
-        if (!quoted_lines(v, indent, close)) {
+        Mark open;
+        if (!quoted_lines(v, indent, close, open)) {
           return false;
         }
-        out.set_mark(Mark{m_file, m_quote_line, m_quote_column});
+        out.set_mark(open);
       } else if (!decode_quoted(p, close, v)) {
         return false;
       } else {
@@ -610,17 +611,15 @@ class FastParser {
 
   // A quoted scalar at m_pos that closes on a later line (libyaml's yaml_parser_scan_flow_scalar):
   // spaces before a line break and at the start of the next line go, one line break is a space and
-  // n blank lines are n line breaks. `close` is set to the closing quote; m_line moves to its line
-  // (the opening quote's mark is kept in m_quote_line/m_quote_column). Left to libyaml: backslashes
+  // n blank lines are n line breaks. `close` is set to the closing quote and `open` to the opening
+  // quote's mark; m_line moves to the closing quote's line. Left to libyaml: backslashes
   // in double quotes (escapes and escaped line breaks), lines not indented more than `indent`, a
   // quote that never closes.
-  bool quoted_lines(std::string& value, size_t indent, size_t& close) {
+  bool quoted_lines(std::string& value, size_t indent, size_t& close, Mark& open) {
     const size_t n = m_t.size();
     const size_t p = m_pos;
     const char q = m_t[p];
-    const Mark open = mark_at(p);
-    m_quote_line = open.line;
-    m_quote_column = open.column;
+    open = mark_at(p);
     size_t i = p + 1;
     bool first = true;
     size_t blank_lines = 0;
@@ -1497,8 +1496,6 @@ class FastParser {
   size_t m_column_pos = 0;
   int32_t m_column = 1;
   std::optional<Mark> m_anchor_mark;  // for the block collection about to be read
-  int32_t m_quote_line = 0;  // quoted_lines: the opening quote's mark
-  int32_t m_quote_column = 0;
   std::unordered_map<std::string, Node> m_anchors;
   size_t m_aliases = 0;
 };
