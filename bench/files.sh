@@ -2,12 +2,17 @@
 # Per-file cost: the same Deployments as 100,000 one-document files (1,000 folders) and as 1,000
 # files of 100 documents, `talgpu check -o json`, alternated (A B A B ...), best of REPEATS.
 # Prints wall, user, sys seconds and max RSS of each, and the system calls of one run of each
-# (strace -c -f, when strace is installed). Several binaries (before / after) are alternated too.
-#   REPEATS=3 WORKLOADS=100000 bash bench/files.sh BIN [BIN...]
+# (strace -c -f, when strace is installed). Several binaries (before / after) are alternated too;
+# NO_READ_AHEAD=1 adds each binary again with its folder reader thread off (TALGPU_READ_AHEAD=0).
+#   REPEATS=3 WORKLOADS=100000 [NO_READ_AHEAD=1] bash bench/files.sh BIN [BIN...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bins=()
-for b in "$@"; do bins+=("$(realpath "$b")"); done
+envs=()
+for b in "$@"; do
+  bins+=("$(realpath "$b")"); envs+=("TALGPU_READ_AHEAD=1")
+  if [[ ${NO_READ_AHEAD:-0} == 1 ]]; then bins+=("$(realpath "$b")"); envs+=("TALGPU_READ_AHEAD=0"); fi
+done
 repeats=${REPEATS:-3}
 n=${WORKLOADS:-100000}
 tmp=$(mktemp -d)
@@ -19,28 +24,28 @@ declare -A best
 for _ in $(seq "$repeats"); do
   for k in "${!bins[@]}"; do
     for tree in many few; do
-      /usr/bin/time -f '%e %U %S %M' -o "$tmp/t" "${bins[$k]}" -o json check "$tmp/$tree" >/dev/null 2>&1 || true
+      env "${envs[$k]}" /usr/bin/time -f '%e %U %S %M' -o "$tmp/t" "${bins[$k]}" -o json check "$tmp/$tree" >/dev/null 2>&1 || true
       read -r e u s m < <(tail -n 1 "$tmp/t")
       key="$k $tree"
       if [[ -z ${best[$key]:-} ]] || (( $(echo "$e < ${best[$key]%% *}" | bc -l) )); then best[$key]="$e $u $s $m"; fi
     done
   done
 done
-echo "| binary | tree | files | wall s | user s | sys s | max RSS MB |"
-echo "|---|---|---:|---:|---:|---:|---:|"
+echo "| binary | environment | tree | files | wall s | user s | sys s | max RSS MB |"
+echo "|---|---|---|---:|---:|---:|---:|---:|"
 for k in "${!bins[@]}"; do
   for tree in many few; do
     read -r e u s m <<<"${best[$k $tree]}"
     files=$(find "$tmp/$tree" -type f | wc -l)
-    printf '| %s | %s | %d | %.2f | %.2f | %.2f | %.0f |\n' "${bins[$k]}" "$tree" "$files" "$e" "$u" "$s" "$(echo "$m / 1024" | bc -l)"
+    printf '| %s | %s | %s | %d | %.2f | %.2f | %.2f | %.0f |\n' "${bins[$k]}" "${envs[$k]}" "$tree" "$files" "$e" "$u" "$s" "$(echo "$m / 1024" | bc -l)"
   done
 done
 if command -v strace >/dev/null; then
   for k in "${!bins[@]}"; do
     for tree in many few; do
-      echo "system calls, ${bins[$k]}, $tree:"
-      strace -c -f -o "$tmp/s" "${bins[$k]}" -o json check "$tmp/$tree" >/dev/null 2>&1 || true
-      grep -E ' (openat|open|newfstatat|fstat|statx|stat|lstat|read|getdents64|close|readlink)$|total' "$tmp/s" || true
+      echo "system calls, ${bins[$k]} ${envs[$k]}, $tree:"
+      env "${envs[$k]}" strace -c -f -o "$tmp/s" "${bins[$k]}" -o json check "$tmp/$tree" >/dev/null 2>&1 || true
+      grep -E ' (openat|open|newfstatat|fstat|statx|stat|lstat|read|getdents64|close|readlink|futex)$|total' "$tmp/s" || true
     done
   done
 fi

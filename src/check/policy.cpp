@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -36,14 +37,25 @@ bool parse_level(std::string_view s, std::optional<Severity>& out) {
 
 // Document ranges of the manifests' objects: [start line, next object's start line) per file.
 struct IgnoreRange {
-  std::string file;
   int first = 0;
   int last = 0;  // exclusive; 0 = to the end of the file
   std::vector<std::string> rules;
 };
 
-std::vector<IgnoreRange> ignore_ranges(const kube::Manifests& m) {
-  std::map<std::string, std::vector<int>> starts;
+// The ranges of the objects that carry an ignore annotation, per file, sorted by first line.
+// Ranges of one file never overlap (each ends where the next object starts; objects that start on
+// the same line share a range), so a finding is looked up by binary search: linear in findings
+// plus objects however many of them are annotated (issue 18).
+using IgnoreIndex = std::unordered_map<std::string, std::vector<IgnoreRange>>;
+
+IgnoreIndex ignore_ranges(const kube::Manifests& m) {
+  IgnoreIndex out;
+  bool any = std::any_of(m.workloads.begin(), m.workloads.end(),
+                         [](const kube::Workload& w) { return !w.ignore_rules.empty() && w.derived_from.empty(); });
+  if (!any) {
+    return out;
+  }
+  std::unordered_map<std::string, std::vector<int>> starts;
   for (const auto& w : m.workloads) {
     starts[w.location.file.str()].push_back(w.location.line);
   }
@@ -56,15 +68,14 @@ std::vector<IgnoreRange> ignore_ranges(const kube::Manifests& m) {
   for (auto& [f, v] : starts) {
     std::sort(v.begin(), v.end());
   }
-  std::vector<IgnoreRange> out;
   for (const auto& w : m.workloads) {
     if (w.ignore_rules.empty() || !w.derived_from.empty()) {
       continue;
     }
     IgnoreRange r;
-    r.file = w.location.file.str();
+    const std::string file = w.location.file.str();
     r.first = w.location.line;
-    const auto& v = starts[r.file];
+    const auto& v = starts[file];
     auto next = std::upper_bound(v.begin(), v.end(), r.first);
     r.last = next == v.end() ? 0 : *next;
     for (auto& id : split(w.ignore_rules, ',')) {
@@ -73,19 +84,40 @@ std::vector<IgnoreRange> ignore_ranges(const kube::Manifests& m) {
         r.rules.push_back(t);
       }
     }
-    out.push_back(std::move(r));
+    out[file].push_back(std::move(r));
+  }
+  for (auto& [f, v] : out) {
+    std::stable_sort(v.begin(), v.end(), [](const IgnoreRange& a, const IgnoreRange& b) { return a.first < b.first; });
   }
   return out;
 }
 
-bool ignored(const Diagnostic& d, const std::vector<IgnoreRange>& ranges) {
-  for (const auto& r : ranges) {
-    if (d.location.file.str() != r.file || d.location.line < r.first || (r.last != 0 && d.location.line >= r.last)) {
-      continue;
+bool ignored(const Diagnostic& d, const IgnoreIndex& index) {
+  auto it = index.find(d.location.file.str());
+  if (it == index.end()) {
+    return false;
+  }
+  const auto& ranges = it->second;
+  const int line = d.location.line;
+  // The ranges with the greatest first line at or before the finding's line: earlier ones end
+  // where a later object starts, so only these can hold it.
+  auto after = std::upper_bound(ranges.begin(), ranges.end(), line,
+                                [](int l, const IgnoreRange& r) { return l < r.first; });
+  if (after == ranges.begin()) {
+    return false;
+  }
+  const int first = std::prev(after)->first;
+  for (auto r = std::prev(after);; --r) {
+    if (r->first != first) {
+      break;
     }
-    if (std::find(r.rules.begin(), r.rules.end(), d.rule) != r.rules.end() ||
-        std::find(r.rules.begin(), r.rules.end(), "all") != r.rules.end()) {
+    const bool inside = r->last == 0 || line < r->last;
+    if (inside && (std::find(r->rules.begin(), r->rules.end(), d.rule) != r->rules.end() ||
+                   std::find(r->rules.begin(), r->rules.end(), "all") != r->rules.end())) {
       return true;
+    }
+    if (r == ranges.begin()) {
+      break;
     }
   }
   return false;
@@ -187,7 +219,7 @@ std::optional<Severity> effective_severity(const Policy& p, const std::string& r
 }
 
 size_t apply_policy(Diagnostics& findings, const Policy& p, const kube::Manifests* manifests) {
-  std::vector<IgnoreRange> ranges = manifests ? ignore_ranges(*manifests) : std::vector<IgnoreRange>{};
+  IgnoreIndex ranges = manifests ? ignore_ranges(*manifests) : IgnoreIndex{};
   if (p.rules.empty() && ranges.empty()) {
     return 0;
   }

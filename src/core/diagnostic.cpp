@@ -33,11 +33,16 @@ void Diagnostics::note(std::string rule, std::string message, SourceLocation loc
 }
 void Diagnostics::append(const Diagnostics& other) {
   m_items.insert(m_items.end(), other.m_items.begin(), other.m_items.end());
+  for (size_t i = 0; i < 3; ++i) {
+    m_counts[i] += other.m_counts[i];
+  }
 }
 
-size_t Diagnostics::count(Severity s) const {
-  return static_cast<size_t>(
-      std::count_if(m_items.begin(), m_items.end(), [s](const Diagnostic& d) { return d.severity == s; }));
+void Diagnostics::truncate(size_t n) {
+  while (m_items.size() > n) {
+    --m_counts[static_cast<size_t>(m_items.back().severity)];
+    m_items.pop_back();
+  }
 }
 
 void Diagnostics::sort() {

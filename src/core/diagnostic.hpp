@@ -27,7 +27,10 @@ struct Diagnostic {
 
 class Diagnostics {
  public:
-  void add(Diagnostic d) { m_items.push_back(std::move(d)); }
+  void add(Diagnostic d) {
+    ++m_counts[static_cast<size_t>(d.severity)];
+    m_items.push_back(std::move(d));
+  }
   void error(std::string rule, std::string message, SourceLocation loc = {}, std::string hint = {});
   void warning(std::string rule, std::string message, SourceLocation loc = {}, std::string hint = {});
   void note(std::string rule, std::string message, SourceLocation loc = {}, std::string hint = {});
@@ -36,14 +39,19 @@ class Diagnostics {
   const std::vector<Diagnostic>& items() const { return m_items; }
   bool empty() const { return m_items.empty(); }
   size_t size() const { return m_items.size(); }
-  size_t count(Severity s) const;
+  // O(1): kept per severity as diagnostics are added (the manifest loader asks after every object).
+  size_t count(Severity s) const { return m_counts[static_cast<size_t>(s)]; }
   bool has_errors() const { return count(Severity::error) > 0; }
 
   // Stable order: by file, line, column, then insertion order.
   void sort();
+  // Drops every diagnostic after the first `n` (a loader undoing what one file added when the file
+  // turns out not to be valid YAML after all).
+  void truncate(size_t n);
 
  private:
   std::vector<Diagnostic> m_items;
+  size_t m_counts[3] = {0, 0, 0};  // by Severity
 };
 
 struct RenderOptions {

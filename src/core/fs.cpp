@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <sys/random.h>
@@ -332,6 +333,47 @@ Result<std::string> read_file(const std::string& path, size_t max_bytes) {
     return fail(fmt::format("cannot open '{}': {}", path, errno_text(errno)), {}, "io-read");
   }
   return read_fd(fd.fd, path, max_bytes);
+}
+
+char* ByteBuffer::tail(size_t n) {
+  if (m_capacity - m_size < n) {
+    size_t cap = std::max(m_capacity * 2, m_size + n);
+    std::unique_ptr<char[]> bigger(new char[cap]);  // default-initialised: not zero-filled
+    if (m_size > 0) {
+      std::memcpy(bigger.get(), m_data.get(), m_size);
+    }
+    m_data = std::move(bigger);
+    m_capacity = cap;
+  }
+  return m_data.get() + m_size;
+}
+
+Result<void> append_regular_file(const std::string& path, size_t max_bytes, ByteBuffer& out) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+  if (fd.fd < 0) {
+    return fail(fmt::format("cannot open '{}': {}", path, errno_text(errno)), {}, "io-read");
+  }
+  constexpr size_t k_chunk = 64 * 1024;
+  const size_t start = out.size();
+  for (;;) {
+    ssize_t n = ::read(fd.fd, out.tail(k_chunk), k_chunk);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      const int err = errno;
+      out.truncate(start);
+      return fail(fmt::format("cannot read '{}': {}", path, errno_text(err)), {}, "io-read");
+    }
+    out.commit(static_cast<size_t>(n));
+    if (out.size() - start > max_bytes) {
+      out.truncate(start);
+      return fail(fmt::format("cannot read '{}': over the {} byte limit", path, max_bytes), {}, "io-too-large");
+    }
+    if (static_cast<size_t>(n) < k_chunk) {
+      return {};
+    }
+  }
 }
 
 Result<std::optional<std::string>> read_file_nofollow(const std::string& path, size_t max_bytes) {

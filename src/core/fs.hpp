@@ -15,6 +15,7 @@
 
 #include <core/error.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,30 @@ inline constexpr const char* k_temp_file_pattern = ".*.tmp-*";
 // devices, sockets and folders (rule `io-read`). "-" is standard input (any kind: a pipe too),
 // read once per run and bounded by the same `max_bytes`.
 Result<std::string> read_file(const std::string& path, size_t max_bytes = k_max_input_bytes);
+// A growing byte buffer that is not zero-filled as it grows (read() fills it): files are read
+// straight into it, many per buffer, and the buffer is used again for the next ones.
+class ByteBuffer {
+ public:
+  const char* data() const { return m_data.get(); }
+  size_t size() const { return m_size; }
+  size_t capacity() const { return m_capacity; }
+  // Room for `n` more bytes after the end (grows by doubling); commit() says how many were written.
+  char* tail(size_t n);
+  void commit(size_t n) { m_size += n; }
+  void truncate(size_t n) { m_size = n < m_size ? n : m_size; }
+
+ private:
+  std::unique_ptr<char[]> m_data;
+  size_t m_size = 0;
+  size_t m_capacity = 0;
+};
+
+// Appends a file the caller already knows is a regular file (a folder walk's d_type said so) to
+// `out`: open, read, close, without read_file's fstat. A read that returns less than it asked for
+// is the end of the file, as it is for regular files on Linux; the size limit applies to what is
+// read. One system call less per file on trees of 100,000 small manifests (issue 18). On an error
+// `out` is as it was.
+Result<void> append_regular_file(const std::string& path, size_t max_bytes, ByteBuffer& out);
 // "-": the name that means standard input wherever talgpu reads a file.
 bool is_stdin_path(std::string_view path);
 

@@ -8,16 +8,20 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
 #include <set>
+#include <unordered_set>
 
 #include <dirent.h>
+#include <sched.h>
 
 #include <fmt/format.h>
 
 #include <core/fs.hpp>
+#include <core/prefetch.hpp>
 #include <kube/labels.hpp>
 #include <yaml/document.hpp>
 #include <yaml/reader.hpp>
@@ -1091,7 +1095,31 @@ bool is_manifest_name(std::string_view name) {
   return ext == ".yaml" || ext == ".yml" || ext == ".json";
 }
 
-bool is_kustomization_name(const std::string& name) {
+// Whether a folder walk reads files ahead on a second thread: only with two CPUs or more to run
+// on (sched_getaffinity: a container or `taskset` limited to one CPU gains nothing from it), and
+// not with TALGPU_READ_AHEAD=0 (bench/files.sh compares the two).
+bool read_ahead_enabled() {
+  static const bool enabled = [] {
+    if (const char* v = std::getenv("TALGPU_READ_AHEAD"); v != nullptr && std::string_view(v) == "0") {
+      return false;
+    }
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (::sched_getaffinity(0, sizeof set, &set) != 0) {
+      return false;
+    }
+    return CPU_COUNT(&set) >= 2;
+  }();
+  return enabled;
+}
+
+// The last component of a path (std::filesystem's filename(), without building a path object).
+std::string_view basename_of(std::string_view path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+bool is_kustomization_name(std::string_view name) {
   return name == "kustomization.yaml" || name == "kustomization.yml" || name == "Kustomization";
 }
 
@@ -1128,26 +1156,65 @@ class Loader {
   // `key`: the file's canonical path when the caller knows it (the folder walk does), else
   // computed here (realpath: an lstat per path component).
   Result<void> load_file(const std::string& path, std::string key = {}) {
+    if (!first_visit(path, std::move(key))) {
+      return {};
+    }
+    if (is_kustomization_name(basename_of(path))) {
+      return load_kustomization(path);
+    }
+    return load_contents(path, read_file(path, m_parse.max_bytes));
+  }
+
+  // False when the file was read before (by another path, a link, a kustomization).
+  bool first_visit(const std::string& path, std::string key) {
     if (key.empty()) {
       key = canonical(path);
     }
-    if (!m_seen.insert(std::move(key)).second) {
-      return {};
+    return m_seen.insert(std::move(key)).second;
+  }
+
+  // Parses a file's text one document at a time, each turned into objects as it completes, so a
+  // file of 30,000 documents is never one YAML tree. What the documents add is staged: when the
+  // file turns out not to be valid YAML after all (a syntax error in its last document), all of
+  // it is taken back, so a broken file contributes exactly its error, as before.
+  Result<void> load_contents(const std::string& path, Result<std::string> text) {
+    if (!text) {
+      return finding_or_error(path, text.error());
     }
-    fs::path p(path);
-    if (is_kustomization_name(p.filename().string())) {
-      return load_kustomization(path);
+    const Staged mark = staged();
+    auto done = yaml::parse_file_each(path, std::move(*text), m_parse,
+                                      [&](yaml::Document&& d) { add_document(d.root, path, m_out, m_diags); });
+    if (!done) {
+      take_back(mark);
+      return finding_or_error(path, done.error());
     }
-    auto parsed = yaml::parse_file(path, m_parse);
-    if (!parsed) {
-      return finding_or_error(path, parsed.error());
-    }
-    const auto& docs = *parsed;
     m_out.files.push_back(path);
-    for (const auto& d : docs) {
-      add_document(d.root, path, m_out, m_diags);
-    }
     return {};
+  }
+
+  // How far each of the loader's outputs had grown (staged), and taking back what came after.
+  struct Staged {
+    size_t workloads, runtime_classes, namespaces, nodes, helm_releases, flux_kustomizations, sharing, files,
+        skipped_remote, diagnostics;
+  };
+  Staged staged() const {
+    return Staged{m_out.workloads.size(),       m_out.runtime_classes.size(),     m_out.namespaces.size(),
+                  m_out.nodes.size(),           m_out.helm_releases.size(),       m_out.flux_kustomizations.size(),
+                  m_out.device_plugin_sharing.size(), m_out.files.size(),       m_out.skipped_remote.size(),
+                  m_diags.size()};
+  }
+  void take_back(const Staged& m) {
+    auto cut = [](auto& c, size_t n) { c.erase(c.begin() + static_cast<std::ptrdiff_t>(n), c.end()); };
+    cut(m_out.workloads, m.workloads);
+    cut(m_out.runtime_classes, m.runtime_classes);
+    cut(m_out.namespaces, m.namespaces);
+    cut(m_out.nodes, m.nodes);
+    cut(m_out.helm_releases, m.helm_releases);
+    cut(m_out.flux_kustomizations, m.flux_kustomizations);
+    cut(m_out.device_plugin_sharing, m.sharing);
+    cut(m_out.files, m.files);
+    cut(m_out.skipped_remote, m.skipped_remote);
+    m_diags.truncate(m.diagnostics);
   }
 
   Result<void> load_dir(const std::string& dir) {
@@ -1167,11 +1234,28 @@ class Loader {
     std::set<std::string> visited;   // every folder read once, however many links lead to it
     TRY(walk(dir, files, chain, visited));
     std::sort(files.begin(), files.end(), [](const WalkedFile& a, const WalkedFile& b) { return a.path < b.path; });
-    for (auto& f : files) {
-      TRY(load_file(f.path, std::move(f.canonical)));
+    if (files.size() < k_prefetch_from || !read_ahead_enabled()) {
+      for (auto& f : files) {
+        TRY(load_file(f.path, std::move(f.canonical)));
+      }
+      return {};
+    }
+    // Many files: a reader thread runs ahead (core/prefetch.hpp), taken in the same order.
+    std::vector<std::string> paths;
+    paths.reserve(files.size());
+    for (const auto& f : files) {
+      paths.push_back(f.path);
+    }
+    Prefetcher ahead(std::move(paths), PrefetchOptions{.max_bytes = m_parse.max_bytes});
+    for (size_t i = 0; i < files.size(); ++i) {
+      if (first_visit(files[i].path, std::move(files[i].canonical))) {
+        TRY(load_contents(files[i].path, ahead.take(i)));
+      }
     }
     return {};
   }
+  // From how many files a folder walk reads ahead on a second thread.
+  static constexpr size_t k_prefetch_from = 16;
 
   // Collects the manifest files below `dir`. Symbolic links are followed, each target folder at
   // most once; a link back to a folder on the current path is a loop, reported; an entry that
@@ -1181,13 +1265,19 @@ class Loader {
   // The folder's entries come with their type (d_type), so only symbolic links cost a stat; a
   // file's canonical path is the folder's plus its name unless it is a link, so it needs no
   // realpath later.
+  // `known_real`: the folder's canonical path when the caller knows it (a folder entry that is
+  // not a link, below a canonical folder), else resolved here (realpath: a system call per path
+  // component, per folder).
   Result<void> walk(const std::string& dir, std::vector<WalkedFile>& files, std::vector<std::string>& chain,
-                    std::set<std::string>& visited) {
+                    std::set<std::string>& visited, std::string known_real = {}) {
     constexpr size_t k_max_depth = 64;
     std::error_code ec;
-    std::string real = fs::canonical(dir, ec).string();
-    if (ec) {
-      return fail(fmt::format("cannot read folder '{}': {}", dir, ec.message()), {}, "io-read");
+    std::string real = std::move(known_real);
+    if (real.empty()) {
+      real = fs::canonical(dir, ec).string();
+      if (ec) {
+        return fail(fmt::format("cannot read folder '{}': {}", dir, ec.message()), {}, "io-read");
+      }
     }
     if (std::find(chain.begin(), chain.end(), real) != chain.end()) {
       return fail(fmt::format("symbolic link loop: '{}' leads back to '{}'", dir, real), {}, "manifest-symlink-loop");
@@ -1250,7 +1340,7 @@ class Loader {
         if (!name.empty() && name[0] == '.') {
           continue;  // .git and friends
         }
-        TRY(walk(path, files, chain, visited));
+        TRY(walk(path, files, chain, visited, link ? std::string() : (real == "/" ? "" : real) + "/" + name));
         continue;
       }
       if (!is_manifest_name(name) || is_kustomization_name(name)) {
@@ -1328,7 +1418,7 @@ class Loader {
  private:
   Manifests& m_out;
   Diagnostics& m_diags;
-  std::set<std::string> m_seen;
+  std::unordered_set<std::string> m_seen;
   yaml::AliasBudget m_alias_budget;  // one budget for the whole tree (README "Limits")
   yaml::ParseOptions m_parse{.alias_budget = &m_alias_budget};
 };

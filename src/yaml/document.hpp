@@ -5,6 +5,7 @@
 #include <core/fs.hpp>
 #include <yaml/node.hpp>
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,18 @@ struct ParseOptions {
 Result<std::vector<Document>> parse(std::string_view text, std::string name, const ParseOptions& opts = {});
 // Reads and parses a file (rule `io-read` when unreadable).
 Result<std::vector<Document>> parse_file(const std::string& path, const ParseOptions& opts = {});
+
+// The streaming forms: each document is handed to `sink` as soon as it is complete and freed after,
+// so a file of 30,000 documents is never one tree (issue 18). The documents are those parse()
+// returns, in order. When the text turns out not to be valid YAML (or a limit refuses it) after
+// some documents were handed over, the error is returned all the same: callers stage what they
+// build from the documents until the result is known.
+using DocumentSink = std::function<void(Document&&)>;
+Result<void> parse_each(std::string_view text, std::string name, const ParseOptions& opts, const DocumentSink& sink);
+// `text`: the file's content, already read (a prefetching reader); registered under `path`.
+Result<void> parse_file_each(const std::string& path, std::string text, const ParseOptions& opts,
+                             const DocumentSink& sink);
+Result<void> parse_file_each(const std::string& path, const ParseOptions& opts, const DocumentSink& sink);
 // The encoding checks parse() applies before parsing: binary input, UTF-16/32 and invalid UTF-8 are
 // located `yaml-encoding` errors.
 Result<void> check_text_encoding(std::string_view text, const std::string& name);

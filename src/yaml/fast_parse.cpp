@@ -238,12 +238,23 @@ class FastParser {
  public:
   FastParser(std::string_view text, int32_t file, const ParseOptions& opts) : m_t(text), m_file(file), m_opts(opts) {}
 
-  bool run(std::vector<Document>& docs) {
+  // Hands each document to `sink` once the line after it is a document start or the end of the
+  // text (so libyaml would end it there too), counting them in `handed`.
+  bool run(const DocumentSink& sink, size_t& handed) {
+    auto hand = [&](Document&& d) {
+      ++handed;
+      sink(std::move(d));
+    };
     if (has_unsupported_bytes(m_t)) {
       return false;
     }
     if (starts_with_json()) {
-      return json_document(docs);
+      Document doc;
+      if (!json_document(doc)) {
+        return false;
+      }
+      hand(std::move(doc));
+      return true;
     }
     if (!scan_from_line_start()) {
       return false;
@@ -252,13 +263,13 @@ class FastParser {
     for (;;) {
       if (m_next == Next::end) {
         if (explicit_open) {
-          docs.push_back(empty_document());
+          hand(empty_document());
         }
         return true;
       }
       if (m_next == Next::document_start) {
         if (explicit_open) {
-          docs.push_back(empty_document());
+          hand(empty_document());
         }
         m_pos += 3;
         if (!end_line()) {  // only a comment may follow `---` here
@@ -274,11 +285,11 @@ class FastParser {
       if (!node_at(m_indent, doc.root)) {
         return false;
       }
-      docs.push_back(std::move(doc));
-      explicit_open = false;
       if (m_next == Next::content) {
         return false;  // content left at a lower indentation than the root node
       }
+      hand(std::move(doc));
+      explicit_open = false;
     }
   }
 
@@ -1142,8 +1153,7 @@ class FastParser {
     }
   }
 
-  bool json_document(std::vector<Document>& docs) {
-    Document doc;
+  bool json_document(Document& doc) {
     doc.empty = false;
     json_space();
     if (!json_value(doc.root)) {
@@ -1153,7 +1163,6 @@ class FastParser {
     if (m_pos != m_t.size()) {
       return false;  // more after the value: a comment, a second document, ...
     }
-    docs.push_back(std::move(doc));
     return true;
   }
 
@@ -1513,17 +1522,27 @@ size_t count_nodes(const Node& n) {
   return total;
 }
 
-std::optional<std::vector<Document>> parse_fast(std::string_view text, int32_t file, const ParseOptions& opts) {
-  std::vector<Document> docs;
+bool parse_fast_each(std::string_view text, int32_t file, const ParseOptions& opts, const DocumentSink& sink,
+                     size_t& handed) {
+  handed = 0;
   FastParser p(text, file, opts);
-  if (!p.run(docs)) {
-    return std::nullopt;
+  if (!p.run(sink, handed)) {
+    return false;
   }
   if (AliasBudget* run = opts.alias_budget; run != nullptr && p.aliases() > 0) {
     if (run->used + p.aliases() > run->limit) {
-      return std::nullopt;  // the reference path reports it, at the alias that crossed the bound
+      return false;  // the reference path reports it, at the alias that crossed the bound
     }
     run->used += p.aliases();
+  }
+  return true;
+}
+
+std::optional<std::vector<Document>> parse_fast(std::string_view text, int32_t file, const ParseOptions& opts) {
+  std::vector<Document> docs;
+  size_t handed = 0;
+  if (!parse_fast_each(text, file, opts, [&docs](Document&& d) { docs.push_back(std::move(d)); }, handed)) {
+    return std::nullopt;
   }
   return docs;
 }

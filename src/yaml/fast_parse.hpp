@@ -45,9 +45,19 @@ std::string_view json_literal_at(std::string_view text, size_t p);
 size_t count_nodes(const Node& n);
 
 // `file` is the SourceRegistry id used in the marks of the nodes.
+// Streaming: each document goes to `sink` as soon as the line after it starts another document or
+// the text ends (where libyaml ends it too), and `handed` counts them. False when the fast path
+// steps aside; the documents already handed over are exactly libyaml's first `handed` documents,
+// so the reference path goes on from there (parse.cpp skips them).
+bool parse_fast_each(std::string_view text, int32_t file, const ParseOptions& opts, const DocumentSink& sink,
+                     size_t& handed);
+// All documents at once (nullopt when it steps aside, even after some documents).
 std::optional<std::vector<Document>> parse_fast(std::string_view text, int32_t file, const ParseOptions& opts);
 
 // libyaml alone (what parse() falls back to), for tests that compare the two.
 Result<std::vector<Document>> parse_reference(std::string_view text, std::string name, const ParseOptions& opts);
+// The same, streaming: the documents libyaml completes before an error reach `sink`.
+Result<void> parse_reference_each(std::string_view text, std::string name, const ParseOptions& opts,
+                                  const DocumentSink& sink);
 
 }  // namespace talgpu::yaml::detail

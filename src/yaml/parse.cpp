@@ -129,7 +129,16 @@ class Builder {
     return {};
   }
 
-  std::vector<Document> take() { return std::move(m_docs); }
+  // Gives the documents completed so far to `sink`, except the first `skip` of the stream (those
+  // the fast path already handed over), and forgets them.
+  void hand_over(const DocumentSink& sink, size_t skip) {
+    for (auto& d : m_docs) {
+      if (m_handed++ >= skip) {
+        sink(std::move(d));
+      }
+    }
+    m_docs.clear();
+  }
 
  private:
   Result<void> on_scalar(const yaml_event_t& ev) {
@@ -304,7 +313,8 @@ class Builder {
   int32_t m_file;
   std::string m_name;
   const ParseOptions& m_opts;
-  std::vector<Document> m_docs;
+  std::vector<Document> m_docs;  // the document being built (hand_over empties it at each end)
+  size_t m_handed = 0;           // documents of the stream completed so far
   std::vector<Frame> m_stack;
   std::map<std::string, Anchored> m_anchors;
   size_t m_alias_nodes = 0;
@@ -513,8 +523,8 @@ Result<void> check_encoding(std::string_view text, const std::string& name) {
 // scanner.c in Go), and go-yaml is what Talos, talhelper, kubectl, kustomize and Flux read YAML
 // with; reading YAML as libyaml does is reading it as they do (e.g. `*app:` is the alias `app`
 // used as a key, not the undefined alias `app:`).
-Result<std::vector<Document>> parse_libyaml(int32_t file, std::string_view stored, const std::string& name,
-                                            const ParseOptions& opts) {
+Result<void> parse_libyaml(int32_t file, std::string_view stored, const std::string& name, const ParseOptions& opts,
+                           const DocumentSink& sink, size_t skip) {
   TRY(check_tabs(stored, name));
 
   ParserHandle h;
@@ -535,8 +545,12 @@ Result<std::vector<Document>> parse_libyaml(int32_t file, std::string_view store
       break;
     }
     TRY(b.on_event(ev.event));
+    if (ev.event.type == YAML_DOCUMENT_END_EVENT) {
+      b.hand_over(sink, skip);
+    }
   }
-  return b.take();
+  b.hand_over(sink, skip);
+  return {};
 }
 
 }  // namespace
@@ -553,46 +567,75 @@ bool fast_path_enabled() {
   return enabled;
 }
 
-Result<std::vector<Document>> parse_registered(int32_t file, const std::string& name, const ParseOptions& opts) {
+Result<void> parse_registered(int32_t file, const std::string& name, const ParseOptions& opts,
+                              const DocumentSink& sink) {
   std::string_view stored = SourceRegistry::instance().text(file);
   TRY(check_encoding(stored, name));
   TRY(check_limits_before_parse(stored, name, opts));  // yaml/limits.hpp: cheap refusals first
-  if (fast_path_enabled()) {
-    if (auto docs = detail::parse_fast(stored, file, opts)) {
-      return std::move(*docs);
-    }
+  size_t handed = 0;
+  if (fast_path_enabled() && detail::parse_fast_each(stored, file, opts, sink, handed)) {
+    return {};
   }
-  return parse_libyaml(file, stored, name, opts);
+  // The reference path from the start; the documents the fast path handed over before it stepped
+  // aside are libyaml's first ones, so they are not handed over twice.
+  return parse_libyaml(file, stored, name, opts, sink, handed);
+}
+
+Result<std::vector<Document>> collect(const std::function<Result<void>(const DocumentSink&)>& parse) {
+  std::vector<Document> docs;
+  TRY(parse([&docs](Document&& d) { docs.push_back(std::move(d)); }));
+  return docs;
 }
 
 }  // namespace
 
-Result<std::vector<Document>> parse(std::string_view text, std::string name, const ParseOptions& opts) {
+Result<void> parse_each(std::string_view text, std::string name, const ParseOptions& opts, const DocumentSink& sink) {
   int32_t file = SourceRegistry::instance().add(name, std::string(text));
-  return parse_registered(file, name, opts);
+  return parse_registered(file, name, opts, sink);
+}
+
+Result<std::vector<Document>> parse(std::string_view text, std::string name, const ParseOptions& opts) {
+  return collect([&](const DocumentSink& sink) { return parse_each(text, name, opts, sink); });
 }
 
 Result<void> check_text_encoding(std::string_view text, const std::string& name) {
   return check_encoding(text, name);
 }
 
-Result<std::vector<Document>> detail::parse_reference(std::string_view text, std::string name,
-                                                      const ParseOptions& opts) {
+Result<void> detail::parse_reference_each(std::string_view text, std::string name, const ParseOptions& opts,
+                                          const DocumentSink& sink) {
   int32_t file = SourceRegistry::instance().add(name, std::string(text));
   std::string_view stored = SourceRegistry::instance().text(file);
   TRY(check_encoding(stored, name));
   TRY(check_limits_before_parse(stored, name, opts));
-  return parse_libyaml(file, stored, name, opts);
+  return parse_libyaml(file, stored, name, opts, sink, 0);
 }
 
-Result<std::vector<Document>> parse_file(const std::string& path, const ParseOptions& opts) {
-  TRY_ASSIGN(std::string text, read_file(path, opts.max_bytes));
+Result<std::vector<Document>> detail::parse_reference(std::string_view text, std::string name,
+                                                      const ParseOptions& opts) {
+  return collect([&](const DocumentSink& sink) { return parse_reference_each(text, name, opts, sink); });
+}
+
+Result<void> parse_file_each(const std::string& path, std::string text, const ParseOptions& opts,
+                             const DocumentSink& sink) {
+  if (text.size() > opts.max_bytes) {
+    return fail(fmt::format("cannot read '{}': over the {} byte limit", path, opts.max_bytes), {}, "io-too-large");
+  }
   int32_t file = SourceRegistry::instance().add(path, std::move(text));
-  auto docs = parse_registered(file, path, opts);
+  auto done = parse_registered(file, path, opts, sink);
   // Nodes hold copies of what they need; the text stays only for quoting (within a budget, else
   // it is read again when a diagnostic quotes it).
   SourceRegistry::instance().release_over_budget(file);
-  return docs;
+  return done;
+}
+
+Result<void> parse_file_each(const std::string& path, const ParseOptions& opts, const DocumentSink& sink) {
+  TRY_ASSIGN(std::string text, read_file(path, opts.max_bytes));
+  return parse_file_each(path, std::move(text), opts, sink);
+}
+
+Result<std::vector<Document>> parse_file(const std::string& path, const ParseOptions& opts) {
+  return collect([&](const DocumentSink& sink) { return parse_file_each(path, opts, sink); });
 }
 
 Result<Node> parse_one(std::string_view text, std::string name, const ParseOptions& opts) {

@@ -1,6 +1,8 @@
 // CI-facing behaviour of `check`/`plan` output: the project file (.talgpu.yaml), suppression
 // annotations, --fail-on, the shared JSON findings document and SARIF's URIs and invocations.
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -93,6 +95,91 @@ TEST(Policy, IgnoreAnnotationSuppressesOnlyItsOwnDocument) {
   ASSERT_EQ(d.size(), 2u);
   EXPECT_EQ(d.items()[0].message, "b");
   EXPECT_EQ(d.items()[1].rule, "other-rule");
+}
+
+// Many annotated objects in one file (the index is searched, not scanned): every finding is
+// suppressed exactly when the object whose lines hold it carries its rule (or "all"), including
+// findings on an object's first line, on the line before the next object, before the first
+// object, in a Namespace between workloads, and after the last object.
+TEST(Policy, IgnoreAnnotationsOfManyObjectsEachCoverOnlyTheirLines) {
+  test::TempDir t;
+  std::string text;
+  struct Doc {
+    int first = 0;
+    std::string ignores;  // empty: no annotation
+  };
+  std::vector<Doc> docs;
+  int line = 1;
+  text += "# leading comment\n";
+  ++line;
+  for (int i = 0; i < 120; ++i) {
+    if (i > 0) {
+      text += "---\n";
+      ++line;
+    }
+    if (i % 10 == 7) {  // a Namespace between workloads: it bounds the range before it
+      text += "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns" + std::to_string(i) + "\n---\n";
+      docs.push_back(Doc{line, "-"});
+      line += 5;
+    }
+    std::string ign = i % 3 == 0 ? "rule-a" : i % 3 == 1 ? "all" : "";
+    docs.push_back(Doc{line, ign});
+    text += "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p" + std::to_string(i) + "\n";
+    line += 4;
+    if (!ign.empty()) {
+      text += "  annotations:\n    talgpu.dev/ignore: " + ign + "\n";
+      line += 2;
+    }
+    text += "spec:\n  containers:\n  - name: c\n    image: x\n";
+    line += 4;
+  }
+  std::string f = t.write("many.yaml", text);
+  kube::ManifestLoadOptions mo;
+  mo.paths = {f};
+  Diagnostics load;
+  auto m = kube::load_manifests(mo, load);
+  ASSERT_TRUE(m.has_value());
+  ASSERT_EQ(m->workloads.size(), 120u);
+  // The oracle: the object whose [first, next first) holds the line.
+  auto expect_ignored = [&](int l, const std::string& rule) {
+    const Doc* holder = nullptr;
+    for (const auto& d : docs) {
+      if (d.first <= l) {
+        holder = &d;
+      }
+    }
+    return holder != nullptr && holder->ignores != "-" &&
+           (holder->ignores == "all" || (holder->ignores == rule && !rule.empty()));
+  };
+  Diagnostics d;
+  std::vector<bool> want;
+  for (int l = 1; l <= line + 2; ++l) {
+    for (const char* rule : {"rule-a", "rule-b"}) {
+      d.error(rule, std::to_string(l), SourceLocation{f, l, 1});
+      want.push_back(!expect_ignored(l, rule));
+    }
+  }
+  d.error("rule-a", "elsewhere", SourceLocation{f + ".other", 10, 1});
+  want.push_back(true);
+  const size_t total = d.size();
+  size_t kept_expected = static_cast<size_t>(std::count(want.begin(), want.end(), true));
+  EXPECT_EQ(apply_policy(d, Policy{}, &*m), total - kept_expected);
+  ASSERT_EQ(d.size(), kept_expected);
+  size_t k = 0;
+  Diagnostics again;
+  for (int l = 1; l <= line + 2; ++l) {
+    for (const char* rule : {"rule-a", "rule-b"}) {
+      again.error(rule, std::to_string(l), SourceLocation{f, l, 1});
+    }
+  }
+  for (size_t i = 0; i < again.size(); ++i) {
+    if (want[i]) {
+      ASSERT_LT(k, d.size());
+      EXPECT_EQ(d.items()[k].message, again.items()[i].message);
+      EXPECT_EQ(d.items()[k].rule, again.items()[i].rule);
+      ++k;
+    }
+  }
 }
 
 TEST(CheckOutput, JsonDocumentHasOneShapeForEveryFinding) {

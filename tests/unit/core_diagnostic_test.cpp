@@ -313,3 +313,31 @@ TEST(CoreSource, LineIndexAgreesWithAScanForEveryLine) {
     ASSERT_EQ(std::string(reg.line_of("src-index.yaml", line)), scan(line)) << line;
   }
 }
+
+TEST(Diagnostics, CountsFollowAddAppendAndTruncate) {
+  Diagnostics d;
+  d.error("a", "1");
+  d.warning("b", "2");
+  d.note("c", "3");
+  d.error("a", "4");
+  EXPECT_EQ(d.count(Severity::error), 2u);
+  EXPECT_EQ(d.count(Severity::warning), 1u);
+  EXPECT_EQ(d.count(Severity::note), 1u);
+  Diagnostics more;
+  more.warning("b", "5");
+  d.append(more);
+  EXPECT_EQ(d.count(Severity::warning), 2u);
+  d.truncate(2);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d.count(Severity::error), 1u);
+  EXPECT_EQ(d.count(Severity::warning), 1u);
+  EXPECT_EQ(d.count(Severity::note), 0u);
+  EXPECT_TRUE(d.has_errors());
+  d.truncate(5);  // longer than it is: nothing changes
+  EXPECT_EQ(d.size(), 2u);
+  d.truncate(0);
+  EXPECT_TRUE(d.empty());
+  EXPECT_FALSE(d.has_errors());
+  Diagnostics copy = more;  // copies keep their counts
+  EXPECT_EQ(copy.count(Severity::warning), 1u);
+}

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include <kube/manifest_loader.hpp>
 #include <kube/nodes_json.hpp>
 #include <kube/podsecurity.hpp>
@@ -222,4 +224,94 @@ TEST(ManifestLoader, NamespaceIndexFirstWinsGrowsAndCopies) {
   Manifests copy = m;
   EXPECT_EQ(copy.find_namespace("ns-42"), &copy.namespaces[42]);
   EXPECT_EQ(copy.find_namespace("absent"), nullptr);
+}
+
+namespace {
+
+std::string deployment(const std::string& name, bool malformed = false) {
+  return "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: " + name +
+         "\nspec:\n  template:\n    spec:\n      containers:" +
+         (malformed ? " not-a-list\n" : "\n      - name: c\n        image: x\n");
+}
+
+std::vector<std::string> names(const Manifests& m) {
+  std::vector<std::string> out;
+  for (const auto& w : m.workloads) {
+    out.push_back(w.name);
+  }
+  return out;
+}
+
+std::vector<std::string> rendered(const Diagnostics& d) {
+  std::vector<std::string> out;
+  for (const auto& x : d.items()) {
+    out.push_back(x.rule + " " + x.location.file.str() + ":" + std::to_string(x.location.line) + " " + x.message);
+  }
+  return out;
+}
+
+}  // namespace
+
+// Files are read one document at a time; a file whose YAML breaks after some documents contributes
+// only its error (no objects, no findings of its earlier documents), as when it was parsed whole.
+// Folders of many files are read ahead on a second thread: the result must be exactly what loading
+// the same files one by one gives.
+TEST(ManifestLoader, ABrokenFileContributesOnlyItsErrorAndReadingAheadChangesNothing) {
+  test::TempDir t;
+  std::vector<std::string> files;
+  for (int i = 0; i < 40; ++i) {
+    std::string text = deployment("app-" + std::to_string(i));
+    if (i % 9 == 4) {  // a malformed object, then a syntax error in the last document
+      text += "---\n" + deployment("bad-" + std::to_string(i), true) + "---\napiVersion: v1\nkind: Namespace\n"
+              "metadata:\n  name: ns-" + std::to_string(i) + "\n---\nkind: [unclosed\n";
+    } else if (i % 9 == 6) {  // a malformed object in a valid file: reported, the rest kept
+      text += "---\n" + deployment("bad-" + std::to_string(i), true) + "---\n" + deployment("ok-" + std::to_string(i));
+    } else if (i % 9 == 7) {  // the fast path steps aside in the second document (a tag)
+      text += "---\n" + deployment("tagged-" + std::to_string(i)) + "  annotations: !!map {a: b}\n";
+    }
+    files.push_back(t.write(fmt::format("tree/{:03}.yaml", i), text));
+  }
+  Diagnostics walked_diags;
+  ManifestLoadOptions walk;
+  walk.paths = {t.file("tree")};
+  walk.follow_flux = false;
+  auto walked = load_manifests(walk, walked_diags);
+  ASSERT_TRUE(walked.has_value());
+
+  Diagnostics one_diags;
+  ManifestLoadOptions one;
+  one.paths = files;
+  one.follow_flux = false;
+  auto one_by_one = load_manifests(one, one_diags);
+  ASSERT_TRUE(one_by_one.has_value());
+
+  EXPECT_EQ(names(*walked), names(*one_by_one));
+  EXPECT_EQ(rendered(walked_diags), rendered(one_diags));
+  EXPECT_EQ(walked->files, one_by_one->files);
+  EXPECT_EQ(walked->files.size(), 40u);
+  // 28 plain files (one each), 4 broken (none), 4 with a malformed object (two kept), 4 where the
+  // fast path steps aside (two): each document counted once.
+  EXPECT_EQ(walked->workloads.size(), 44u);
+  for (const auto& n : names(*walked)) {
+    EXPECT_EQ(n.rfind("bad-", 0), std::string::npos) << n;  // malformed objects are never kept
+  }
+  EXPECT_EQ(find(*walked, "app-4"), nullptr);  // broken files contribute nothing
+  EXPECT_NE(find(*walked, "app-3"), nullptr);
+  EXPECT_NE(find(*walked, "ok-6"), nullptr);
+  EXPECT_EQ(walked->namespaces.size(), 0u);
+  size_t syntax = 0;
+  size_t malformed = 0;
+  for (const auto& d : walked_diags.items()) {
+    syntax += d.rule == "yaml-syntax";
+    malformed += d.rule.rfind("manifest-", 0) == 0;
+    if (d.rule.rfind("manifest-", 0) == 0) {  // only from the valid files (i % 9 == 6)
+      const std::string f = d.location.file.str();
+      EXPECT_TRUE(f.ends_with("/006.yaml") || f.ends_with("/015.yaml") || f.ends_with("/024.yaml") ||
+                  f.ends_with("/033.yaml"))
+          << f;
+    }
+  }
+  EXPECT_EQ(syntax, 4u);  // files 4, 13, 22, 31
+  EXPECT_GE(malformed, 4u);
+  EXPECT_NE(find(*walked, "tagged-7"), nullptr);
 }

@@ -96,8 +96,37 @@ Outcome compare(const std::string& text, const std::string& name) {
     return out;  // parse() refuses these before either parser sees them
   }
   int32_t file = SourceRegistry::instance().add(name, text);
+  // The streaming form: what it hands over before it steps aside must be the reference's first
+  // documents (parse.cpp goes on with libyaml after them, skipping that many).
+  std::vector<Document> handed_docs;
+  size_t handed = 0;
+  const bool whole = detail::parse_fast_each(SourceRegistry::instance().text(file), file, ParseOptions{},
+                                             [&](Document&& d) { handed_docs.push_back(std::move(d)); }, handed);
+  if (handed != handed_docs.size()) {
+    out.problem = fmt::format("handed {} documents, counted {}", handed_docs.size(), handed);
+    return out;
+  }
+  if (!whole) {
+    // libyaml's documents up to its error, if any: the handed-over ones must be among them.
+    std::vector<Document> ref_docs;
+    (void)detail::parse_reference_each(text, name, ParseOptions{},
+                                       [&](Document&& d) { ref_docs.push_back(std::move(d)); });
+    if (handed > ref_docs.size()) {
+      out.problem = fmt::format("handed over {} documents, the reference completes {}", handed, ref_docs.size());
+      return out;
+    }
+    for (size_t i = 0; i < handed; ++i) {
+      if (auto d = diff(handed_docs[i].root, ref_docs[i].root, "");
+          !d.empty() || handed_docs[i].empty != ref_docs[i].empty) {
+        out.problem = fmt::format("handed-over document {} (before stepping aside): {}", i, d);
+        return out;
+      }
+    }
+    return out;
+  }
   auto fast = detail::parse_fast(SourceRegistry::instance().text(file), file, ParseOptions{});
   if (!fast) {
+    out.problem = "parse_fast_each accepted what parse_fast declined";
     return out;
   }
   out.accepted = true;
@@ -398,6 +427,46 @@ TEST(YamlFastParse, AgreesWithLibyamlOnMutations) {
 }
 
 }  // namespace
+// parse_each: documents reach the sink one by one, each exactly once, equal to what parse()
+// returns, also when the fast path steps aside after some of them (the reference path goes on
+// without handing those over again); on an error after some documents the error is returned and
+// the sink has seen only complete documents before it.
+TEST(YamlFastParse, StreamingHandsEachDocumentOnceWhereverTheFastPathStepsAside) {
+  const std::vector<std::string> steps_aside = {
+      "c: !!binary aGk=\n",               // a tag
+      "base: &b {x: 1}\nc:\n  <<: *b\n",  // a merge key
+      "c: \"a\\\n  b\"\n",                // a double-quoted scalar with an escaped line break
+      "c: [1,\n  2]\n",                   // a flow collection over two lines
+  };
+  for (size_t at = 0; at < 4; ++at) {
+    for (const auto& odd : steps_aside) {
+      std::string text;
+      for (size_t i = 0; i < 5; ++i) {
+        text += i == 0 ? "" : "---\n";
+        text += i == at ? odd : "doc: " + std::to_string(i) + "\nlist:\n- a\n- b\n";
+      }
+      auto whole = parse(text, "stream.yaml");
+      ASSERT_TRUE(whole.has_value()) << text;
+      ASSERT_EQ(whole->size(), 5u);
+      std::vector<Document> seen;
+      auto done = parse_each(text, "stream.yaml", ParseOptions{}, [&](Document&& d) { seen.push_back(std::move(d)); });
+      ASSERT_TRUE(done.has_value()) << text;
+      ASSERT_EQ(seen.size(), 5u) << text;
+      for (size_t i = 0; i < 5; ++i) {
+        EXPECT_EQ(diff(seen[i].root, (*whole)[i].root, ""), "") << text << " document " << i;
+      }
+    }
+  }
+  // An error in the fourth document: three documents handed over, then the error.
+  std::string bad = "a: 1\n---\nb: 2\n---\nc: 3\n---\nd: [unclosed\n";
+  std::vector<Document> seen;
+  auto done = parse_each(bad, "bad.yaml", ParseOptions{}, [&](Document&& d) { seen.push_back(std::move(d)); });
+  ASSERT_FALSE(done.has_value());
+  EXPECT_EQ(done.error().rule, "yaml-syntax");
+  EXPECT_EQ(seen.size(), 3u);
+  EXPECT_FALSE(parse(bad, "bad.yaml").has_value());
+}
+
 }  // namespace talgpu::yaml
 
 namespace talgpu::yaml {
