@@ -59,7 +59,9 @@ struct SourceRegistryImpl {
   std::deque<std::string> texts;  // texts[id]; a deque: references stay valid as we grow
   std::vector<ReleasedText> released;  // released[id]
   std::vector<FileName> names;    // names[id], for Mark::location() (every diagnostic and model location)
-  std::unordered_map<std::string, int32_t> by_name;
+  // Interned name -> newest id: the key is the FileName's own string, so registering a file does
+  // not copy or hash its path again.
+  std::unordered_map<const std::string*, int32_t> by_name;
   std::unordered_set<std::string> sensitive;
   // Line starts of the texts a diagnostic has pointed into, built on the first look: rendering
   // many findings in one big file must not rescan it from the start for each (O(findings x size)).
@@ -107,8 +109,8 @@ SourceRegistry& SourceRegistry::instance() {
 
 int32_t SourceRegistry::add(std::string name, std::string text) {
   auto id = static_cast<int32_t>(m_impl->texts.size());
-  m_impl->by_name[name] = id;
   m_impl->names.emplace_back(name);
+  m_impl->by_name[&m_impl->names.back().str()] = id;
   m_impl->texts.push_back(std::move(text));
   m_impl->released.emplace_back();
   return id;
@@ -129,7 +131,7 @@ std::string_view SourceRegistry::text(int32_t id) const {
 }
 
 std::string_view SourceRegistry::text_of(std::string_view name) const {
-  auto it = m_impl->by_name.find(std::string(name));
+  auto it = m_impl->by_name.find(&FileName(name).str());
   return it == m_impl->by_name.end() ? std::string_view{} : text(it->second);
 }
 
@@ -168,7 +170,7 @@ std::string SourceRegistry::line_of(std::string_view name, int line) const {
   if (is_sensitive(name) || line <= 0) {
     return {};
   }
-  auto found = m_impl->by_name.find(std::string(name));
+  auto found = m_impl->by_name.find(&FileName(name).str());
   if (found == m_impl->by_name.end()) {
     return {};
   }

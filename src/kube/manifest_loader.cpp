@@ -1127,6 +1127,50 @@ bool is_remote(const std::string& s) {
   return s.find("://") != std::string::npos || s.rfind("github.com/", 0) == 0 || s.rfind("git@", 0) == 0;
 }
 
+// A folder's entries from readdir (names and d_type, no stat), without "." and "..".
+// readdir, not std::filesystem: a walk of 100,000 tiny files spent more in path objects than in
+// the system calls (issue 18).
+struct FolderEntry {
+  std::string name;
+  unsigned char type;
+};
+Result<std::vector<FolderEntry>> list_folder(const std::string& dir) {
+  std::vector<FolderEntry> entries;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) {
+    return fail(fmt::format("cannot read folder '{}': {}", dir, std::strerror(errno)), {}, "io-read");
+  }
+  errno = 0;
+  while (const struct dirent* de = ::readdir(d)) {
+    std::string_view n = de->d_name;
+    if (n != "." && n != "..") {
+      entries.push_back(FolderEntry{std::string(n), de->d_type});
+    }
+    errno = 0;
+  }
+  const int err = errno;
+  ::closedir(d);
+  if (err != 0) {
+    return fail(fmt::format("cannot read folder '{}': {}", dir, std::strerror(err)), {}, "io-read");
+  }
+  return entries;
+}
+
+// Whether entry a of a folder comes before entry b in the order of the full paths below them: a
+// folder's paths all start with its name and '/', so it compares as that; names never hold '/'.
+bool path_order_less(std::string_view a, bool a_folder, std::string_view b, bool b_folder) {
+  const size_t n = std::min(a.size(), b.size());
+  if (int c = a.compare(0, n, b.substr(0, n)); c != 0) {
+    return c < 0;
+  }
+  // One name is the other's prefix: what follows it is its next character, a folder's '/', or
+  // the end (-1).
+  auto next = [n](std::string_view s, bool folder) {
+    return s.size() > n ? static_cast<int>(static_cast<unsigned char>(s[n])) : folder ? int{'/'} : -1;
+  };
+  return next(a, a_folder) < next(b, b_folder);
+}
+
 struct WalkedFile {
   std::string path;
   std::string canonical;  // empty when it has to be resolved (a symbolic link)
@@ -1233,7 +1277,7 @@ class Loader {
     std::vector<std::string> chain;  // canonical folders from `dir` down to the one being read
     std::set<std::string> visited;   // every folder read once, however many links lead to it
     TRY(walk(dir, files, chain, visited));
-    std::sort(files.begin(), files.end(), [](const WalkedFile& a, const WalkedFile& b) { return a.path < b.path; });
+    // In path order already: walk() goes through each folder in that order.
     if (files.size() < k_prefetch_from || !read_ahead_enabled()) {
       for (auto& f : files) {
         TRY(load_file(f.path, std::move(f.canonical)));
@@ -1289,39 +1333,41 @@ class Loader {
       return fail(fmt::format("folder '{}' is nested more than {} levels deep", dir, k_max_depth), {}, "io-read");
     }
     chain.push_back(real);
-    // readdir, not std::filesystem: a walk of 100,000 tiny files spent more in path objects than
-    // in the system calls (issue 18). Names and d_type come from getdents.
-    struct Entry {
-      std::string name;
-      unsigned char type;
-    };
-    std::vector<Entry> entries;
-    {
-      DIR* d = ::opendir(dir.c_str());
-      if (d == nullptr) {
-        return fail(fmt::format("cannot read folder '{}': {}", dir, std::strerror(errno)), {}, "io-read");
-      }
-      errno = 0;
-      while (const struct dirent* de = ::readdir(d)) {
-        std::string_view n = de->d_name;
-        if (n != "." && n != "..") {
-          entries.push_back(Entry{std::string(n), de->d_type});
-        }
-        errno = 0;
-      }
-      const int err = errno;
-      ::closedir(d);
-      if (err != 0) {
-        return fail(fmt::format("cannot read folder '{}': {}", dir, std::strerror(err)), {}, "io-read");
+    TRY_ASSIGN(std::vector<FolderEntry> entries, list_folder(dir));
+    const std::string prefix = !dir.empty() && dir.back() == '/' ? dir : dir + "/";
+    TRY_ASSIGN(std::vector<Kept> kept, keep_entries(prefix, entries));
+    const std::string real_prefix = real == "/" ? "" : real;
+    for (const auto& k : kept) {
+      std::string path = prefix + k.name;
+      std::string canonical = k.link ? std::string() : real_prefix + "/" + k.name;
+      if (k.folder) {
+        TRY(walk(path, files, chain, visited, std::move(canonical)));
+      } else {
+        files.push_back(WalkedFile{std::move(path), std::move(canonical)});
       }
     }
-    const std::string prefix = !dir.empty() && dir.back() == '/' ? dir : dir + "/";
+    chain.pop_back();
+    return {};
+  }
+
+  // The entries of a folder the walk goes on with: sub-folders (not starting with a dot) and
+  // manifest files, in the order of their full paths (a folder sorts as its name plus '/', so
+  // walking the folders in this order lists every file in path order without sorting them all).
+  struct Kept {
+    std::string name;
+    bool folder = false;
+    bool link = false;
+  };
+  Result<std::vector<Kept>> keep_entries(const std::string& prefix, const std::vector<FolderEntry>& entries) {
+    std::vector<Kept> kept;
+    std::error_code ec;
     for (const auto& e : entries) {
       const std::string& name = e.name;
-      const std::string path = prefix + name;
       // The entry's type from d_type (no system call); a link, anything but a folder or a regular
       // file, or a file system without d_type is stat'ed (following links).
       // DT_UNKNOWN (file systems without d_type): lstat tells a link from the rest.
+      const bool needs_stat = e.type != DT_DIR && e.type != DT_REG;
+      const std::string path = needs_stat ? prefix + name : std::string();
       const bool link = e.type == DT_LNK || (e.type == DT_UNKNOWN && fs::is_symlink(fs::symlink_status(path, ec)));
       fs::file_status st;
       if (e.type == DT_DIR) {
@@ -1332,15 +1378,14 @@ class Loader {
         st = fs::status(path, ec);
       }
       if (ec || st.type() == fs::file_type::not_found) {
-        return fail(fmt::format("cannot read '{}': {}", path,
+        return fail(fmt::format("cannot read '{}': {}", prefix + name,
                                 ec ? ec.message() : std::string("dangling symbolic link")),
                     {}, "io-read");
       }
       if (fs::is_directory(st)) {
-        if (!name.empty() && name[0] == '.') {
-          continue;  // .git and friends
+        if (name[0] != '.') {  // .git and friends
+          kept.push_back(Kept{name, true, link});
         }
-        TRY(walk(path, files, chain, visited, link ? std::string() : (real == "/" ? "" : real) + "/" + name));
         continue;
       }
       if (!is_manifest_name(name) || is_kustomization_name(name)) {
@@ -1348,14 +1393,16 @@ class Loader {
       }
       if (!fs::is_regular_file(st)) {
         m_diags.warning("manifest-not-regular",
-                        fmt::format("'{}' is not a regular file (a FIFO, socket or device): not read", path),
-                        SourceLocation{path, 0, 0});
+                        fmt::format("'{}' is not a regular file (a FIFO, socket or device): not read", prefix + name),
+                        SourceLocation{prefix + name, 0, 0});
         continue;
       }
-      files.push_back(WalkedFile{path, link ? std::string() : (real == "/" ? "" : real) + "/" + name});
+      kept.push_back(Kept{name, false, link});
     }
-    chain.pop_back();
-    return {};
+    std::sort(kept.begin(), kept.end(), [](const Kept& a, const Kept& b) {
+      return path_order_less(a.name, a.folder, b.name, b.folder);
+    });
+    return kept;
   }
 
   // A file that was read but is not valid YAML is a located finding for that file (the other

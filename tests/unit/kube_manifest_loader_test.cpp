@@ -315,3 +315,39 @@ TEST(ManifestLoader, ABrokenFileContributesOnlyItsErrorAndReadingAheadChangesNot
   EXPECT_GE(malformed, 4u);
   EXPECT_NE(find(*walked, "tagged-7"), nullptr);
 }
+
+// A folder walk reads files in the byte order of their full paths (as sorting them all would),
+// though it sorts each folder's entries only: a folder counts as its name plus '/', so "a-c.yaml"
+// ('-' < '/') comes before "a/b.yaml", and "a0.yaml" ('0' > '/') after it.
+TEST(ManifestLoader, FolderWalkReadsFilesInFullPathOrder) {
+  test::TempDir t;
+  const std::vector<std::string> names = {
+      "a/b.yaml", "a-c.yaml", "a.yaml", "a0.yaml", "ab/x.yaml", "ab.yaml", "A.yaml", "a/a/a.yaml", "a/a.yaml",
+      "a/a-.yaml", "a/a0/z.yaml", "\xc3\xa9.yaml", "z/\xc3\xa9/y.yaml", "z/e.yaml", "b/.hidden/skip.yaml",
+      "a/README.md", "0.json", "a/x.yml"};
+  std::vector<std::string> expected;
+  for (const auto& n : names) {
+    t.write("tree/" + n, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n");
+    if (n.find(".hidden") == std::string::npos && !n.ends_with(".md")) {
+      expected.push_back(t.file("tree/" + n));
+    }
+  }
+  std::sort(expected.begin(), expected.end());
+  for (size_t copies : {size_t{1}, size_t{20}}) {  // also past the read-ahead threshold
+    std::vector<std::string> want = expected;
+    if (copies > 1) {
+      for (size_t c = 0; c < copies; ++c) {
+        std::string f = t.write(fmt::format("tree/m/{:02}.yaml", c), "kind: ConfigMap\n");
+        want.push_back(f);
+      }
+      std::sort(want.begin(), want.end());
+    }
+    Diagnostics diags;
+    ManifestLoadOptions opts;
+    opts.paths = {t.file("tree")};
+    opts.follow_flux = false;
+    auto m = load_manifests(opts, diags);
+    ASSERT_TRUE(m.has_value());
+    EXPECT_EQ(m->files, want);
+  }
+}
