@@ -58,14 +58,26 @@ void Prefetcher::run() {
     item.size = batch.bytes.size() - item.offset;
     batch.items.push_back(std::move(item));
     if (batch.items.size() >= m_opts.batch_files || batch.bytes.size() >= k_batch_bytes || i + 1 == m_paths.size()) {
+      const bool big_files = i + 1 == batch.items.size() && i + 1 < m_paths.size() &&
+                             batch.bytes.size() / batch.items.size() > m_opts.direct_above_average;
       hand_over(batch);
       {
         std::lock_guard<std::mutex> lock(m_mutex);
-        if (m_stop) {
-          return;
+        if (big_files) {
+          m_direct_from = i + 1;
+        }
+        if (m_stop || big_files) {
+          break;
         }
       }
       batch = fresh_batch();
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_reader_done = true;
+    if (m_taker_waiting) {
+      m_ready.notify_one();
     }
   }
 }
@@ -94,6 +106,10 @@ Result<std::string> Prefetcher::take(size_t i) {
   if (i >= m_paths.size()) {
     return fail(fmt::format("internal: no file {} of {} to read ahead", i, m_paths.size()), {}, "internal");
   }
+  if (i < m_asked) {  // asked for a file it had passed: the caller's bug
+    return fail(fmt::format("internal: file {} was asked for after file {}", i, m_asked - 1), {}, "internal");
+  }
+  m_asked = i + 1;
   for (;;) {
     while (!m_mine.empty()) {
       const Batch& b = m_mine.front();
@@ -124,8 +140,12 @@ Result<std::string> Prefetcher::take(size_t i) {
     }
     m_spent.clear();
     m_taker_waiting = true;
-    m_ready.wait(lock, [&] { return !m_queue.empty(); });
+    m_ready.wait(lock, [&] { return !m_queue.empty() || (m_reader_done && i >= m_direct_from); });
     m_taker_waiting = false;
+    if (m_queue.empty()) {  // past the files the reader read: read it here
+      lock.unlock();
+      return read_file(m_paths[i], m_opts.max_bytes);
+    }
     m_mine.swap(m_queue);  // m_mine was empty
     m_queued_files = 0;
     m_queued_bytes = 0;

@@ -9,13 +9,15 @@
 // Memory stays bounded: the reader waits while the texts handed over and not yet taken reach
 // `window_bytes` or `window_files` (one batch is always allowed, its files each within
 // `max_bytes`). Destroying the prefetcher stops the reader and joins it, also when the caller
-// stops early on an error.
+// stops early on an error. Folders of big files gain nothing from a second thread (parsing
+// dominates): the reader stops after its first batch and the taker reads the rest itself.
 
 #include <core/error.hpp>
 #include <core/fs.hpp>
 
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -32,6 +34,10 @@ struct PrefetchOptions {
   size_t window_bytes = size_t{1} << 20;
   size_t window_files = 4096;
   size_t batch_files = 64;  // handed over together: one lock and at most one wake-up per batch
+  // When the first batch's files average more than this, parsing them costs far more than opening
+  // them: the reader stops after that batch and the taker reads the rest itself (a thread that
+  // cannot win only costs memory and cache).
+  size_t direct_above_average = size_t{16} << 10;
 };
 
 class Prefetcher {
@@ -69,6 +75,7 @@ class Prefetcher {
   PrefetchOptions m_opts;
   std::deque<Batch> m_mine;  // the taker's: batches it already took over (no lock)
   size_t m_next = 0;         // the next item of m_mine.front()
+  size_t m_asked = 0;        // take() asks for increasing indexes: the next one at least this
   std::vector<Batch> m_spent;
 
   std::mutex m_mutex;  // guards what follows
@@ -78,6 +85,8 @@ class Prefetcher {
   size_t m_queued_files = 0;
   size_t m_queued_bytes = 0;
   std::vector<Batch> m_free;  // taken batches, for the reader to fill again
+  size_t m_direct_from = SIZE_MAX;  // files from here on are read by the taker itself
+  bool m_reader_done = false;
   bool m_taker_waiting = false;
   bool m_reader_waiting = false;
   bool m_stop = false;

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -33,7 +34,11 @@ TEST(Prefetch, TextsComeBackInOrderWhateverTheWindow) {
   auto paths = write_files(t, 150, texts);
   for (PrefetchOptions o : {PrefetchOptions{}, PrefetchOptions{.window_bytes = 1, .window_files = 1, .batch_files = 1},
                             PrefetchOptions{.window_bytes = 100000, .window_files = 3, .batch_files = 2},
-                            PrefetchOptions{.window_bytes = size_t{1} << 30, .window_files = 100000, .batch_files = 1000}}) {
+                            PrefetchOptions{.window_bytes = size_t{1} << 30, .window_files = 100000, .batch_files = 1000},
+                            // Never / always reading the rest on the taker's side after a first batch.
+                            PrefetchOptions{.batch_files = 7, .direct_above_average = SIZE_MAX},
+                            PrefetchOptions{.batch_files = 7, .direct_above_average = 0},
+                            PrefetchOptions{.batch_files = 1, .direct_above_average = 0}}) {
     Prefetcher p(paths, o);
     ASSERT_EQ(p.size(), paths.size());
     for (size_t i = 0; i < paths.size(); ++i) {
@@ -48,15 +53,17 @@ TEST(Prefetch, SkippedFilesAreDroppedAndLaterOnesStillArrive) {
   test::TempDir t;
   std::vector<std::string> texts;
   auto paths = write_files(t, 60, texts);
-  Prefetcher p(paths, PrefetchOptions{.window_files = 4, .batch_files = 3});
-  for (size_t i = 0; i < paths.size(); i += 7) {
-    auto text = p.take(i);
-    ASSERT_TRUE(text.has_value());
-    EXPECT_EQ(*text, texts[i]);
+  for (size_t direct : {size_t{0}, SIZE_MAX}) {
+    Prefetcher p(paths, PrefetchOptions{.window_files = 4, .batch_files = 3, .direct_above_average = direct});
+    for (size_t i = 0; i < paths.size(); i += 7) {
+      auto text = p.take(i);
+      ASSERT_TRUE(text.has_value());
+      EXPECT_EQ(*text, texts[i]);
+    }
+    // Going back, or past the end, is a caller's bug: an error, never a hang.
+    EXPECT_FALSE(p.take(3).has_value());
+    EXPECT_FALSE(p.take(paths.size()).has_value());
   }
-  // Going back, or past the end, is a caller's bug: an error, never a hang.
-  EXPECT_FALSE(p.take(3).has_value());
-  EXPECT_FALSE(p.take(paths.size()).has_value());
 }
 
 TEST(Prefetch, ReadErrorsArriveAtTheirFileAndTheRestIsRead) {
