@@ -18,9 +18,6 @@ Prefetcher::Prefetcher(std::vector<std::string> paths, PrefetchOptions opts)
     m_opts.max_bytes = k_max_input_bytes;
   }
   m_opts.batch_files = std::max<size_t>(1, m_opts.batch_files);
-  if (!m_paths.empty()) {
-    m_thread = std::thread([this] { run(); });
-  }
 }
 
 Prefetcher::~Prefetcher() {
@@ -48,9 +45,9 @@ Prefetcher::Batch Prefetcher::fresh_batch() {
   return b;
 }
 
-void Prefetcher::run() {
+void Prefetcher::run(size_t first) {
   Batch batch = fresh_batch();
-  for (size_t i = 0; i < m_paths.size(); ++i) {
+  for (size_t i = first; i < m_paths.size(); ++i) {
     Item item{.index = i, .offset = batch.bytes.size()};
     if (auto read = append_regular_file(m_paths[i], m_opts.max_bytes, batch.bytes); !read) {
       item.error = read.error();
@@ -58,28 +55,36 @@ void Prefetcher::run() {
     item.size = batch.bytes.size() - item.offset;
     batch.items.push_back(std::move(item));
     if (batch.items.size() >= m_opts.batch_files || batch.bytes.size() >= k_batch_bytes || i + 1 == m_paths.size()) {
-      const bool big_files = i + 1 == batch.items.size() && i + 1 < m_paths.size() &&
-                             batch.bytes.size() / batch.items.size() > m_opts.direct_above_average;
       hand_over(batch);
       {
         std::lock_guard<std::mutex> lock(m_mutex);
-        if (big_files) {
-          m_direct_from = i + 1;
-        }
-        if (m_stop || big_files) {
-          break;
+        if (m_stop) {
+          return;
         }
       }
       batch = fresh_batch();
     }
   }
-  {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    m_reader_done = true;
-    if (m_taker_waiting) {
-      m_ready.notify_one();
+}
+
+// Probing and direct mode: the taker's own read (read_file: with its fstat, for any file).
+Result<std::string> Prefetcher::take_direct(size_t i) {
+  auto text = read_file(m_paths[i], m_opts.max_bytes);
+  if (m_mode != Mode::probe) {
+    return text;
+  }
+  ++m_probed_files;
+  m_probed_bytes += text ? text->size() : 0;
+  if (m_probed_files >= m_opts.probe_files || m_probed_bytes >= m_opts.probe_bytes) {
+    const bool small = m_probed_bytes / m_probed_files <= m_opts.small_average;
+    if (small && i + 1 < m_paths.size()) {
+      m_mode = Mode::ahead;
+      m_thread = std::thread([this, first = i + 1] { run(first); });
+    } else {
+      m_mode = Mode::direct;
     }
   }
+  return text;
 }
 
 void Prefetcher::hand_over(Batch& batch) {
@@ -110,6 +115,9 @@ Result<std::string> Prefetcher::take(size_t i) {
     return fail(fmt::format("internal: file {} was asked for after file {}", i, m_asked - 1), {}, "internal");
   }
   m_asked = i + 1;
+  if (m_mode != Mode::ahead) {
+    return take_direct(i);
+  }
   for (;;) {
     while (!m_mine.empty()) {
       const Batch& b = m_mine.front();
@@ -140,12 +148,8 @@ Result<std::string> Prefetcher::take(size_t i) {
     }
     m_spent.clear();
     m_taker_waiting = true;
-    m_ready.wait(lock, [&] { return !m_queue.empty() || (m_reader_done && i >= m_direct_from); });
+    m_ready.wait(lock, [&] { return !m_queue.empty(); });
     m_taker_waiting = false;
-    if (m_queue.empty()) {  // past the files the reader read: read it here
-      lock.unlock();
-      return read_file(m_paths[i], m_opts.max_bytes);
-    }
     m_mine.swap(m_queue);  // m_mine was empty
     m_queued_files = 0;
     m_queued_bytes = 0;

@@ -35,10 +35,11 @@ TEST(Prefetch, TextsComeBackInOrderWhateverTheWindow) {
   for (PrefetchOptions o : {PrefetchOptions{}, PrefetchOptions{.window_bytes = 1, .window_files = 1, .batch_files = 1},
                             PrefetchOptions{.window_bytes = 100000, .window_files = 3, .batch_files = 2},
                             PrefetchOptions{.window_bytes = size_t{1} << 30, .window_files = 100000, .batch_files = 1000},
-                            // Never / always reading the rest on the taker's side after a first batch.
-                            PrefetchOptions{.batch_files = 7, .direct_above_average = SIZE_MAX},
-                            PrefetchOptions{.batch_files = 7, .direct_above_average = 0},
-                            PrefetchOptions{.batch_files = 1, .direct_above_average = 0}}) {
+                            // The reader right after the first file / never (the taker reads all).
+                            PrefetchOptions{.batch_files = 7, .probe_files = 1, .small_average = SIZE_MAX},
+                            PrefetchOptions{.batch_files = 7, .small_average = 0},
+                            PrefetchOptions{.window_bytes = 1, .window_files = 1, .batch_files = 1, .probe_files = 3,
+                                            .small_average = SIZE_MAX}}) {
     Prefetcher p(paths, o);
     ASSERT_EQ(p.size(), paths.size());
     for (size_t i = 0; i < paths.size(); ++i) {
@@ -53,8 +54,8 @@ TEST(Prefetch, SkippedFilesAreDroppedAndLaterOnesStillArrive) {
   test::TempDir t;
   std::vector<std::string> texts;
   auto paths = write_files(t, 60, texts);
-  for (size_t direct : {size_t{0}, SIZE_MAX}) {
-    Prefetcher p(paths, PrefetchOptions{.window_files = 4, .batch_files = 3, .direct_above_average = direct});
+  for (size_t small : {size_t{0}, SIZE_MAX}) {
+    Prefetcher p(paths, PrefetchOptions{.window_files = 4, .batch_files = 3, .probe_files = 2, .small_average = small});
     for (size_t i = 0; i < paths.size(); i += 7) {
       auto text = p.take(i);
       ASSERT_TRUE(text.has_value());
@@ -70,7 +71,7 @@ TEST(Prefetch, ReadErrorsArriveAtTheirFileAndTheRestIsRead) {
   test::TempDir t;
   std::vector<std::string> paths = {t.write("a.yaml", "a: 1\n"), t.file("missing.yaml"), t.file(""),
                                     t.write("b.yaml", "b: 2\n")};
-  Prefetcher p(paths, PrefetchOptions{.max_bytes = 1000, .batch_files = 2});
+  Prefetcher p(paths, PrefetchOptions{.max_bytes = 1000, .batch_files = 2, .probe_files = 1});
   EXPECT_EQ(*p.take(0), "a: 1\n");
   auto missing = p.take(1);
   ASSERT_FALSE(missing.has_value());
@@ -85,7 +86,8 @@ TEST(Prefetch, TheSizeLimitIsEachFiles) {
   std::vector<std::string> paths = {t.write("small.yaml", std::string(100, 'x')),
                                     t.write("big.yaml", std::string(200000, 'y')),
                                     t.write("edge.yaml", std::string(150000, 'z'))};
-  Prefetcher p(paths, PrefetchOptions{.max_bytes = 150000, .window_bytes = 10});
+  Prefetcher p(paths, PrefetchOptions{.max_bytes = 150000, .window_bytes = 10, .probe_files = 1,
+                                      .small_average = SIZE_MAX});
   EXPECT_TRUE(p.take(0).has_value());
   auto big = p.take(1);
   ASSERT_FALSE(big.has_value());
@@ -102,7 +104,8 @@ TEST(Prefetch, StopsWhenDroppedEarly) {
   std::vector<std::string> texts;
   auto paths = write_files(t, 200, texts);
   for (size_t taken : {0, 1, 5, 199}) {
-    Prefetcher p(paths, PrefetchOptions{.window_bytes = 1, .window_files = 1, .batch_files = 1});
+    Prefetcher p(paths, PrefetchOptions{.window_bytes = 1, .window_files = 1, .batch_files = 1, .probe_files = 1,
+                                        .small_average = SIZE_MAX});
     for (size_t i = 0; i < taken; ++i) {
       ASSERT_TRUE(p.take(i).has_value());
     }
