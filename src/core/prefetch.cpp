@@ -8,7 +8,7 @@ namespace talgpu {
 
 namespace {
 
-constexpr size_t k_batch_bytes = size_t{256} << 10;  // a batch ends at about this many bytes
+constexpr size_t k_batch_bytes = size_t{128} << 10;  // a batch ends at about this many bytes
 
 }  // namespace
 

@@ -32,7 +32,7 @@ struct PrefetchOptions {
   size_t max_bytes = 0;                   // each file's limit; 0: k_max_input_bytes
   // Texts handed over and not yet taken. Small on purpose: the batch buffers are used again, and
   // every buffer in flight is memory the reader faults in once.
-  size_t window_bytes = size_t{1} << 20;
+  size_t window_bytes = size_t{512} << 10;
   size_t window_files = 4096;
   size_t batch_files = 64;  // handed over together: one lock and at most one wake-up per batch
   // The taker reads the first files itself (probe_files of them, or probe_bytes); only when they

@@ -285,10 +285,6 @@ struct Metadata {
   bool key_groups = false;
 };
 
-std::string scalar_text(const yaml::Node* n) {
-  return n != nullptr && n->is_scalar() ? n->value() : std::string();
-}
-
 // time.Parse(time.RFC3339, s): 2006-01-02T15:04:05[.frac](Z|+07:00).
 bool is_rfc3339(std::string_view s) {
   auto digits = [&](size_t at, size_t n) {
