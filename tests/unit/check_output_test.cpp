@@ -73,6 +73,16 @@ TEST(Policy, ProjectFileIsFoundWalkingUpToTheRepositoryRoot) {
   EXPECT_EQ(*find_project_file(t.file("repo/clusters/prod/talconfig.yaml")), t.file("repo/.talgpu.yaml"));
 }
 
+namespace {
+// The manifests of one file (the findings of loading it are not looked at).
+Result<kube::Manifests> load_one(const std::string& file) {
+  kube::ManifestLoadOptions mo;
+  mo.paths = {file};
+  Diagnostics load;
+  return kube::load_manifests(mo, load);
+}
+}  // namespace
+
 TEST(Policy, IgnoreAnnotationSuppressesOnlyItsOwnDocument) {
   test::TempDir t;
   std::string f = t.write("apps.yaml",
@@ -81,10 +91,7 @@ TEST(Policy, IgnoreAnnotationSuppressesOnlyItsOwnDocument) {
                           "spec:\n  containers: [{name: c, image: x}]\n"
                           "---\n"
                           "apiVersion: v1\nkind: Pod\nmetadata:\n  name: b\nspec:\n  containers: [{name: c, image: x}]\n");
-  kube::ManifestLoadOptions mo;
-  mo.paths = {f};
-  Diagnostics load;
-  auto m = kube::load_manifests(mo, load);
+  auto m = load_one(f);
   ASSERT_TRUE(m.has_value());
   ASSERT_EQ(m->workloads.size(), 2u);
   Diagnostics d;
@@ -134,10 +141,7 @@ TEST(Policy, IgnoreAnnotationsOfManyObjectsEachCoverOnlyTheirLines) {
     line += 4;
   }
   std::string f = t.write("many.yaml", text);
-  kube::ManifestLoadOptions mo;
-  mo.paths = {f};
-  Diagnostics load;
-  auto m = kube::load_manifests(mo, load);
+  auto m = load_one(f);
   ASSERT_TRUE(m.has_value());
   ASSERT_EQ(m->workloads.size(), 120u);
   // The oracle: the object whose [first, next first) holds the line.

@@ -234,6 +234,16 @@ std::string deployment(const std::string& name, bool malformed = false) {
          (malformed ? " not-a-list\n" : "\n      - name: c\n        image: x\n");
 }
 
+// Loads `paths` without following Flux; the load itself must succeed.
+Manifests load_paths(std::vector<std::string> paths, Diagnostics& diags) {
+  ManifestLoadOptions opts;
+  opts.paths = std::move(paths);
+  opts.follow_flux = false;
+  auto m = load_manifests(opts, diags);
+  EXPECT_TRUE(m.has_value()) << (m ? "" : m.error().describe());
+  return m ? std::move(*m) : Manifests{};
+}
+
 std::vector<std::string> names(const Manifests& m) {
   std::vector<std::string> out;
   for (const auto& w : m.workloads) {
@@ -278,18 +288,11 @@ TEST(ManifestLoader, ABrokenFileContributesOnlyItsErrorAndReadingAheadChangesNot
     files.push_back(t.write(fmt::format("tree/{:03}.yaml", i), text));
   }
   Diagnostics walked_diags;
-  ManifestLoadOptions walk;
-  walk.paths = {t.file("tree")};
-  walk.follow_flux = false;
-  auto walked = load_manifests(walk, walked_diags);
-  ASSERT_TRUE(walked.has_value());
-
+  const Manifests walked_m = load_paths({t.file("tree")}, walked_diags);
+  const Manifests* walked = &walked_m;
   Diagnostics one_diags;
-  ManifestLoadOptions one;
-  one.paths = files;
-  one.follow_flux = false;
-  auto one_by_one = load_manifests(one, one_diags);
-  ASSERT_TRUE(one_by_one.has_value());
+  const Manifests one_m = load_paths(files, one_diags);
+  const Manifests* one_by_one = &one_m;
 
   EXPECT_EQ(names(*walked), names(*one_by_one));
   EXPECT_EQ(rendered(walked_diags), rendered(one_diags));
@@ -348,11 +351,6 @@ TEST(ManifestLoader, FolderWalkReadsFilesInFullPathOrder) {
       std::sort(want.begin(), want.end());
     }
     Diagnostics diags;
-    ManifestLoadOptions opts;
-    opts.paths = {t.file("tree")};
-    opts.follow_flux = false;
-    auto m = load_manifests(opts, diags);
-    ASSERT_TRUE(m.has_value());
-    EXPECT_EQ(m->files, want);
+    EXPECT_EQ(load_paths({t.file("tree")}, diags).files, want);
   }
 }
