@@ -93,6 +93,41 @@ bool same_marks(const yaml::Node& a, const yaml::Node& b, std::string& where) {
   return true;
 }
 
+// Where the fast path steps aside, the documents it handed over before (parse_each streams them
+// to the manifest loader) must be libyaml's first documents, as libyaml completes them before any
+// error of its own.
+void yaml_prefix(std::string_view data, const yaml::ParseOptions& opts) {
+  auto& reg = SourceRegistry::instance();
+  int32_t id = reg.add("fuzz-fast-each.yaml", std::string(data));
+  std::vector<yaml::Document> handed;
+  size_t count = 0;
+  (void)yaml::detail::parse_fast_each(reg.text(id), id, opts,
+                                      [&](yaml::Document&& d) { handed.push_back(std::move(d)); }, count);
+  reg.release(id);
+  if (count != handed.size()) {
+    broken("the fast path counted other documents than it handed over", data);
+  }
+  if (handed.empty()) {
+    return;
+  }
+  std::vector<yaml::Document> ref;
+  (void)yaml::detail::parse_reference_each(data, "fuzz-ref-each.yaml", opts,
+                                           [&](yaml::Document&& d) { ref.push_back(std::move(d)); });
+  if (!ref.empty()) {
+    reg.release(ref[0].root.mark().file);
+  }
+  if (handed.size() > ref.size()) {
+    broken("the fast path handed over documents libyaml does not complete", data);
+  }
+  for (size_t i = 0; i < handed.size(); ++i) {
+    std::string where;
+    if (handed[i].empty != ref[i].empty || !same_data(handed[i].root, ref[i].root, where) ||
+        !same_marks(handed[i].root, ref[i].root, where)) {
+      broken("the fast path handed over another document than libyaml reads", where);
+    }
+  }
+}
+
 // Both parser paths: whatever the fast path (what parse() tries first) accepts, libyaml (the
 // reference) must accept too and read as the same documents, data, styles and marks. Inputs that
 // parse() refuses before either path runs (encoding, the limits pre-scan) are skipped. The texts
@@ -111,6 +146,7 @@ void yaml_both(std::string_view data) {
     reg.release((*ref)[0].root.mark().file);
   }
   if (!fast) {
+    yaml_prefix(data, opts);
     return;
   }
   if (!ref) {
