@@ -1059,28 +1059,56 @@ void add_document(const yaml::Node& doc, const std::string& file, Manifests& out
 
 namespace {
 
+// A folder's entries from readdir (names and d_type, no stat), without "." and "..".
+// readdir, not std::filesystem: a walk of 100,000 tiny files spent more in path objects than in
+// the system calls (issue 18).
+struct FolderEntry {
+  std::string name;
+  unsigned char type;
+};
+Result<std::vector<FolderEntry>> list_folder(const std::string& dir) {
+  std::vector<FolderEntry> entries;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) {
+    return fail(fmt::format("cannot read folder '{}': {}", dir, std::strerror(errno)), {}, "io-read");
+  }
+  errno = 0;
+  while (const struct dirent* de = ::readdir(d)) {
+    std::string_view n = de->d_name;
+    if (n != "." && n != "..") {
+      entries.push_back(FolderEntry{std::string(n), de->d_type});
+    }
+    errno = 0;
+  }
+  const int err = errno;
+  ::closedir(d);
+  if (err != 0) {
+    return fail(fmt::format("cannot read folder '{}': {}", dir, std::strerror(err)), {}, "io-read");
+  }
+  return entries;
+}
+
 // The names of the folders in `dir` that do not start with a dot (links to folders included),
 // from readdir's d_type (a stat only for links and file systems without d_type); unreadable: none.
 std::vector<std::string> subfolders(const std::string& dir) {
   std::vector<std::string> out;
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) {
+  auto entries = list_folder(dir);
+  if (!entries) {
     return out;
   }
-  while (const struct dirent* de = ::readdir(d)) {
-    if (de->d_name[0] == '.') {
+  for (auto& e : *entries) {
+    if (e.name[0] == '.') {
       continue;
     }
-    bool folder = de->d_type == DT_DIR;
-    if (de->d_type == DT_LNK || de->d_type == DT_UNKNOWN) {
+    bool folder = e.type == DT_DIR;
+    if (e.type == DT_LNK || e.type == DT_UNKNOWN) {
       std::error_code ec;
-      folder = fs::is_directory(fs::path(dir) / de->d_name, ec);
+      folder = fs::is_directory(fs::path(dir) / e.name, ec);
     }
     if (folder) {
-      out.emplace_back(de->d_name);
+      out.push_back(std::move(e.name));
     }
   }
-  ::closedir(d);
   return out;
 }
 
@@ -1125,35 +1153,6 @@ bool is_kustomization_name(std::string_view name) {
 
 bool is_remote(const std::string& s) {
   return s.find("://") != std::string::npos || s.rfind("github.com/", 0) == 0 || s.rfind("git@", 0) == 0;
-}
-
-// A folder's entries from readdir (names and d_type, no stat), without "." and "..".
-// readdir, not std::filesystem: a walk of 100,000 tiny files spent more in path objects than in
-// the system calls (issue 18).
-struct FolderEntry {
-  std::string name;
-  unsigned char type;
-};
-Result<std::vector<FolderEntry>> list_folder(const std::string& dir) {
-  std::vector<FolderEntry> entries;
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) {
-    return fail(fmt::format("cannot read folder '{}': {}", dir, std::strerror(errno)), {}, "io-read");
-  }
-  errno = 0;
-  while (const struct dirent* de = ::readdir(d)) {
-    std::string_view n = de->d_name;
-    if (n != "." && n != "..") {
-      entries.push_back(FolderEntry{std::string(n), de->d_type});
-    }
-    errno = 0;
-  }
-  const int err = errno;
-  ::closedir(d);
-  if (err != 0) {
-    return fail(fmt::format("cannot read folder '{}': {}", dir, std::strerror(err)), {}, "io-read");
-  }
-  return entries;
 }
 
 // Whether entry a of a folder comes before entry b in the order of the full paths below them: a
@@ -1278,13 +1277,14 @@ class Loader {
     std::set<std::string> visited;   // every folder read once, however many links lead to it
     TRY(walk(dir, files, chain, visited));
     // In path order already: walk() goes through each folder in that order.
-    if (files.size() < k_prefetch_from || !read_ahead_enabled()) {
+    if (!read_ahead_enabled()) {
       for (auto& f : files) {
         TRY(load_file(f.path, std::move(f.canonical)));
       }
       return {};
     }
-    // Many files: a reader thread runs ahead (core/prefetch.hpp), taken in the same order.
+    // A reader thread runs ahead when the folder's first files are small (core/prefetch.hpp decides),
+    // taken in the same order.
     std::vector<std::string> paths;
     paths.reserve(files.size());
     for (const auto& f : files) {
@@ -1298,8 +1298,6 @@ class Loader {
     }
     return {};
   }
-  // From how many files a folder walk reads ahead on a second thread.
-  static constexpr size_t k_prefetch_from = 16;
 
   // Collects the manifest files below `dir`. Symbolic links are followed, each target folder at
   // most once; a link back to a folder on the current path is a loop, reported; an entry that
